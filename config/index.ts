@@ -1,0 +1,93 @@
+import { readFileSync, existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseEnv } from 'node:util'
+import { z } from 'zod'
+
+const CONFIG_DIR = dirname(fileURLToPath(import.meta.url))
+const DEFAULT_SECRETS = new Set(['local-development-secret-change-me', 'test-secret-that-is-at-least-32-bytes-long', 'change-me', 'secret'])
+
+const LOG_LEVELS = { debug: 'debug', info: 'info', warning: 'warn', warn: 'warn', error: 'error', fatal: 'fatal', trace: 'trace' } as const
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+export const ConfigSchema = z
+  .object({
+    ENV: z.enum(['local', 'production', 'test']).default('local'),
+    PORT: int(0, 65535).default(8000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z.string().url().optional(),
+    DATABASE_POOL_SIZE: int(1, 500).default(10),
+    DATABASE_TIMEOUT_MS: int(100, 120_000).default(5000),
+    PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+    JWT_SECRET_KEY: z.string().min(1, 'is required'),
+    JWT_EXPIRE_MINUTES: int(1, 60 * 24 * 30).default(30),
+    JWT_ISSUER: z.string().min(1).default('mock-interview-api'),
+    JWT_AUDIENCE: z.string().min(1).default('mock-interview-clients'),
+    LOG_LEVEL: z
+      .string()
+      .transform((v) => v.toLowerCase())
+      .pipe(z.enum(Object.keys(LOG_LEVELS) as [keyof typeof LOG_LEVELS]))
+      .transform((v) => LOG_LEVELS[v])
+      .default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+    BCRYPT_ROUNDS: int(4, 15).default(12),
+    BODY_LIMIT_KB: int(1, 10_240).default(100),
+    LOGIN_RATE_LIMIT: int(1, 10_000).default(10),
+    LOGIN_RATE_WINDOW_SECONDS: int(1, 86_400).default(300),
+    SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ENV !== 'production') return
+    const secret = c.JWT_SECRET_KEY
+    if (DEFAULT_SECRETS.has(secret) || Buffer.byteLength(secret) < 32) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET_KEY'], message: 'must be a non-default secret of at least 32 bytes in production' })
+    }
+    if (c.CORS_ORIGINS.includes('*')) {
+      ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'must list explicit origins in production, not *' })
+    }
+  })
+
+export type Config = z.infer<typeof ConfigSchema>
+
+export class ConfigError extends Error {}
+
+function readEnvFile(env: string): Record<string, string> {
+  const file = join(CONFIG_DIR, `${env}.env`)
+  if (!existsSync(file)) return {}
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>
+}
+
+/**
+ * Reads config/<ENV>.env, lets the real environment override it, and validates the result.
+ * Throws ConfigError naming every invalid variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): Config {
+  const name = overrides.ENV ?? env.ENV ?? 'local'
+  const fromFile = ['local', 'production', 'test'].includes(name) ? readEnvFile(name) : {}
+  const merged: Record<string, string | undefined> = { ...fromFile, ...definedOnly(env), ...overrides, ENV: name }
+  for (const key of Object.keys(merged)) if (merged[key] === '') merged[key] = undefined
+  const parsed = ConfigSchema.safeParse(merged)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration (ENV=${name}):\n${lines.join('\n')}`)
+  }
+  return parsed.data
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys = Object.keys(ConfigSchema._def.schema.shape)
+  const out: Record<string, string> = {}
+  for (const key of keys) {
+    const value = env[key]
+    if (value !== undefined) out[key] = value
+  }
+  return out
+}
+
+/** The database URL tests should use, if any (a real PostgreSQL); otherwise tests use the embedded one. */
+export const testDatabaseUrl = (): string | undefined => process.env.TEST_DATABASE_URL || undefined

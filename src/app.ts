@@ -1,0 +1,65 @@
+import Koa from 'koa'
+import type Router from '@koa/router'
+import cors from '@koa/cors'
+import bodyParser from 'koa-bodyparser'
+import { SwaggerRouter } from 'koa-swagger-decorator'
+import type { Config } from '../config'
+import type { Logger } from './logger'
+import type { Db } from './db/database'
+import type { Clock } from './clock'
+import type { AuthService } from './auth/auth.service'
+import type { ProductService } from './products/product.service'
+import { requestId } from './http/request-id'
+import { requestLogger } from './http/request-logger'
+import { errorHandler } from './http/error-handler'
+import { securityHeaders } from './http/security-headers'
+import { requireUser } from './http/auth'
+import { AuthController } from './auth/auth.routes'
+import { ProductController } from './products/product.routes'
+import { systemRouter } from './system/system.routes'
+import { docsRouter } from './system/docs.routes'
+import './http/context'
+
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  db: Db
+  databaseKind: 'postgres' | 'embedded'
+  clock: Clock
+  version: string
+  auth: AuthService
+  products: ProductService
+}
+
+/** Builds the Koa app: middleware order and routers, nothing else. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false })
+  app.context.deps = deps
+  app.silent = true
+
+  const api = new SwaggerRouter({ spec: { info: { title: 'Mock Interview API', version: deps.version } } })
+  // Authentication runs before each route's own input validation: an anonymous caller gets 401, not 400.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the decorator router is typed without our context
+  api.use('/api/v1/products', requireUser() as Router.Middleware<any, any>)
+  api.applyRoute(AuthController).applyRoute(ProductController)
+
+  const corsOrigins = new Set(deps.config.CORS_ORIGINS)
+  app
+    .use(requestId())
+    .use(requestLogger(deps.logger))
+    .use(errorHandler())
+    .use(
+      cors({
+        origin: (ctx) => (corsOrigins.has('*') ? '*' : corsOrigins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+        exposeHeaders: ['X-Request-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    )
+    .use(bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.config.BODY_LIMIT_KB}kb`, strict: true }))
+    .use(securityHeaders())
+    .use(systemRouter({ name: 'mock-interview-api', version: deps.version }).routes())
+    .use(docsRouter(deps.version).routes())
+    .use(api.routes())
+    .use(api.allowedMethods())
+  return app
+}

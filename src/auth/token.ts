@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto'
+import { SignJWT, jwtVerify, errors } from 'jose'
+import type { Config } from '../../config'
+import { UnauthorizedError } from '../http/errors'
+import { z } from 'zod'
+
+export type TokenConfig = Pick<Config, 'JWT_SECRET_KEY' | 'JWT_EXPIRE_MINUTES' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>
+
+const Claims = z.object({
+  sub: z.string().uuid(),
+  jti: z.string().min(1),
+  iat: z.number(),
+  exp: z.number(),
+  scope: z.string().optional(),
+  room_id: z.string().optional(),
+})
+export type Claims = z.infer<typeof Claims>
+
+export interface IssuedToken {
+  token: string
+  jti: string
+  expiresAt: Date
+  expiresIn: number
+}
+
+const key = (config: TokenConfig) => new TextEncoder().encode(config.JWT_SECRET_KEY)
+
+/** Signs an HS256 token for a user; `extra` narrows it (a room-scoped stream token, say). */
+export async function signToken(
+  config: TokenConfig,
+  userId: string,
+  now: Date,
+  options: { ttlSeconds?: number; extra?: Record<string, string> } = {},
+): Promise<IssuedToken> {
+  const jti = randomUUID()
+  const iat = Math.floor(now.getTime() / 1000)
+  const ttl = options.ttlSeconds ?? config.JWT_EXPIRE_MINUTES * 60
+  const token = await new SignJWT({ ...options.extra })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setJti(jti)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl)
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .sign(key(config))
+  return { token, jti, expiresAt: new Date((iat + ttl) * 1000), expiresIn: ttl }
+}
+
+/** Verifies signature (HS256 only), issuer, audience and expiry; any failure is a 401. */
+export async function verifyToken(config: TokenConfig, token: string, now: Date): Promise<Claims> {
+  try {
+    const { payload } = await jwtVerify(token, key(config), {
+      algorithms: ['HS256'],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      currentDate: now,
+      requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+    })
+    const claims = Claims.safeParse(payload)
+    if (!claims.success) throw new UnauthorizedError('Token claims are invalid')
+    return claims.data
+  } catch (error) {
+    if (error instanceof UnauthorizedError) throw error
+    if (error instanceof errors.JWTExpired) throw new UnauthorizedError('Token has expired')
+    throw new UnauthorizedError('Token is invalid')
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs'
+import pg from 'pg'
+import { Kysely, PostgresDialect } from 'kysely'
+import type { Config } from '../../config'
+import type { Database, Db } from './database'
+import type { Logger } from '../logger'
+
+// Counts and positions are bigint in SQL but stay far below 2^53 here: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+
+export interface DatabaseHandle {
+  db: Db
+  pool: pg.Pool
+  kind: 'postgres' | 'embedded'
+  /** A connection string other clients (a LISTEN connection, a second process) can use, when there is one. */
+  url: string
+  close(): Promise<void>
+}
+
+type DbConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_TIMEOUT_MS' | 'PGLITE_DATA_DIR'>
+
+/** Opens PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite database, both through pg + Kysely. */
+export async function openDatabase(config: DbConfig, logger?: Logger): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) return openPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_TIMEOUT_MS, 'postgres', logger)
+  return openEmbedded(config, logger)
+}
+
+async function openEmbedded(config: DbConfig, logger?: Logger): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
+  const dir = config.PGLITE_DATA_DIR
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
+  const lite = await PGlite.create(dir)
+  const server = new PGLiteSocketServer({ db: lite, host: '127.0.0.1', port: 0 })
+  await server.start()
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`
+  logger?.info({ dir }, 'embedded database (PGlite) opened')
+  // PGlite is one session: a single pooled connection keeps one request's transaction
+  // from ever interleaving with another's.
+  const handle = openPool(url, 1, config.DATABASE_TIMEOUT_MS, 'embedded', logger)
+  const closePool = handle.close
+  return {
+    ...handle,
+    async close() {
+      await closePool()
+      await server.stop()
+      await lite.close()
+    },
+  }
+}
+
+function openPool(url: string, size: number, timeoutMs: number, kind: DatabaseHandle['kind'], logger?: Logger): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: size,
+    connectionTimeoutMillis: timeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: 'mock-interview-api',
+  })
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', (err) => logger?.warn({ err }, 'idle database connection failed'))
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  let closed = false
+  return {
+    db,
+    pool,
+    kind,
+    url,
+    async close() {
+      if (closed) return
+      closed = true
+      await db.destroy()
+    },
+  }
+}

@@ -1,0 +1,78 @@
+export type ErrorCode =
+  | 'validation_error'
+  | 'invalid_json'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'concurrency_conflict'
+  | 'invalid_state'
+  | 'rate_limited'
+  | 'database_unavailable'
+  | 'unavailable'
+  | 'internal_error'
+
+export interface ErrorDetail {
+  path: string
+  message: string
+}
+
+/** The one error type services throw; the error handler renders it as JSON with its status. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: ErrorDetail[]) {
+    super(400, 'validation_error', message, details)
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' })
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You may not do this') {
+    super(403, 'forbidden', message)
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found') {
+    super(404, 'not_found', message)
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown, code: ErrorCode = 'conflict') {
+    super(409, code, message, details)
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate_limited', `Too many attempts; retry in ${retryAfterSeconds} s`, undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    })
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(message = 'Service unavailable', code: ErrorCode = 'unavailable') {
+    super(503, code, message)
+  }
+}

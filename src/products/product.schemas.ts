@@ -1,0 +1,59 @@
+import { z } from 'koa-swagger-decorator'
+
+const Price = z
+  .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal number')])
+  .transform((v) => Number(v))
+  .pipe(
+    z
+      .number()
+      .positive('must be greater than 0')
+      .max(9_999_999_999.99)
+      .refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most two decimals'),
+  )
+  .transform((n) => n.toFixed(2))
+
+const Text = (max: number) => z.string().trim().min(1).max(max)
+
+export const ProductBody = z.object({
+  name: Text(200),
+  description: z.string().max(5000).nullable().optional(),
+  price: Price,
+  category: Text(100),
+  stock: z.number().int().min(0).max(2_147_483_647).default(0),
+})
+export type ProductBody = z.infer<typeof ProductBody>
+
+export const ProductPatchBody = ProductBody.partial()
+export type ProductPatchBody = z.infer<typeof ProductPatchBody>
+
+export const ProductIdParams = z.object({ id: z.string().uuid('must be a UUID') })
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+})
+export type PageQuery = z.infer<typeof PageQuery>
+
+export const CategoryParams = z.object({ category: Text(100) })
+export const SearchQuery = PageQuery.extend({ name: z.string().min(1).max(200) })
+export type SearchQuery = z.infer<typeof SearchQuery>
+
+export const ProductResponse = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  price: z.number(),
+  category: z.string(),
+  stock: z.number().int(),
+  owner_id: z.string().uuid(),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type ProductResponse = z.infer<typeof ProductResponse>
+
+export const ProductPage = z.object({
+  items: z.array(ProductResponse),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+})

@@ -1,0 +1,85 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { readFileSync } from 'node:fs'
+import type { Config } from '../config'
+import { createApp } from './app'
+import { openDatabase, type DatabaseHandle } from './db/connection'
+import { migrateToLatest } from './db/migrate'
+import { createLogger, type Logger } from './logger'
+import { systemClock, uuid, type Clock } from './clock'
+import { createAuthService } from './auth/auth.service'
+import { createProductService } from './products/product.service'
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+
+export interface RunningService {
+  url: string
+  server: Server
+  database: DatabaseHandle
+  logger: Logger
+  close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  logger?: Logger
+  clock?: Clock
+  /** Use an already-open database (tests share one); it is not closed with the service. */
+  database?: DatabaseHandle
+}
+
+/** The composition root: config → database → migrations → services → HTTP. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger(config)
+  const clock = options.clock ?? systemClock
+  const database = options.database ?? (await openDatabase(config, logger))
+  const ownsDatabase = !options.database
+  try {
+    const applied = await migrateToLatest(database.db)
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
+  } catch (error) {
+    if (ownsDatabase) await database.close()
+    throw error
+  }
+  const db = database.db
+  const app = createApp({
+    config,
+    logger,
+    db,
+    databaseKind: database.kind,
+    clock,
+    version: VERSION,
+    auth: createAuthService({ db, config, clock, newId: uuid }),
+    products: createProductService({ db, clock, newId: uuid }),
+  })
+  const server = app.listen(config.PORT, config.HOST)
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST
+  const url = `http://${host}:${port}`
+
+  let closing: Promise<void> | undefined
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      await stopServer(server, config.SHUTDOWN_TIMEOUT_MS)
+      if (ownsDatabase) await database.close()
+    })()
+    return closing
+  }
+  return { url, server, database, logger, close }
+}
+
+/** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */
+function stopServer(server: Server, deadlineMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), deadlineMs)
+    timer.unref()
+    server.close(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+    server.closeIdleConnections()
+  })
+}

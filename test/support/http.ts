@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import { ctx } from './context'
+
+export interface Reply<T = any> {
+  status: number
+  body: T
+  headers: Headers
+  text: string
+}
+
+export interface RequestOptions {
+  token?: string
+  body?: unknown
+  /** Sent as-is instead of JSON (for malformed-body tests). */
+  raw?: string
+  headers?: Record<string, string>
+  baseUrl?: string
+}
+
+/** A real HTTP request to the test service. */
+export async function api<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  let payload: string | undefined
+  if (options.raw !== undefined) payload = options.raw
+  else if (options.body !== undefined) payload = JSON.stringify(options.body)
+  if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+  const response = await fetch(`${options.baseUrl ?? ctx().url}${path}`, { method, headers, body: payload })
+  const text = await response.text()
+  let body: any = text
+  try {
+    body = text ? JSON.parse(text) : undefined
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers, text }
+}
+
+export interface TestUser {
+  id: string
+  email: string
+  username: string
+  password: string
+  token: string
+}
+
+/** Registers and logs in a fresh user. */
+export async function newUser(prefix = 'user'): Promise<TestUser> {
+  const tag = randomUUID().slice(0, 8)
+  const email = `${prefix}-${tag}@example.com`
+  const username = `${prefix}_${tag}`
+  const password = 'correct horse battery'
+  const registered = await api('POST', '/api/v1/auth/register', { body: { email, username, password } })
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${registered.text}`)
+  const login = await api('POST', '/api/v1/auth/login', { body: { email, password } })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`)
+  return { id: registered.body.id, email, username, password, token: login.body.access_token }
+}
+
+/** Registers a fresh user and makes it an admin directly in the database. */
+export async function newAdmin(): Promise<TestUser> {
+  const user = await newUser('admin')
+  await ctx().database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', user.id).execute()
+  return user
+}
