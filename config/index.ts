@@ -40,6 +40,12 @@ export const ConfigSchema = z
     LOGIN_RATE_LIMIT: int(1, 10_000).default(10),
     LOGIN_RATE_WINDOW_SECONDS: int(1, 86_400).default(300),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** Fraction of each phase after which phase_warning is due; 0 turns warnings off. */
+    TIMER_WARNING_FRACTION: z.coerce.number().min(0).lt(1).default(0.8),
+    /** How often every process polls the durable timers table (the backstop for in-process timers). */
+    TIMER_POLL_MS: int(50, 60_000).default(1_000),
+    /** A snapshot of each room is stored every N events, so time travel never replays a whole history. */
+    SNAPSHOT_EVERY: int(1, 100_000).default(100),
   })
   .superRefine((c, ctx) => {
     if (c.ENV !== 'production') return

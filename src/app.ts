@@ -9,6 +9,8 @@ import type { Db } from './db/database'
 import type { Clock } from './clock'
 import type { AuthService } from './auth/auth.service'
 import type { ProductService } from './products/product.service'
+import type { PlanService } from './plans/plan.service'
+import type { RoomService } from './rooms/room.service'
 import { requestId } from './http/request-id'
 import { requestLogger } from './http/request-logger'
 import { errorHandler } from './http/error-handler'
@@ -16,6 +18,8 @@ import { securityHeaders } from './http/security-headers'
 import { requireUser } from './http/auth'
 import { AuthController } from './auth/auth.routes'
 import { ProductController } from './products/product.routes'
+import { PlanController } from './plans/plan.routes'
+import { RoomController } from './rooms/room.routes'
 import { systemRouter } from './system/system.routes'
 import { docsRouter } from './system/docs.routes'
 import './http/context'
@@ -29,7 +33,12 @@ export interface AppDeps {
   version: string
   auth: AuthService
   products: ProductService
+  plans: PlanService
+  rooms: RoomService
 }
+
+/** Path prefixes whose every route needs a signed-in user. */
+const PROTECTED = ['/api/v1/products', '/api/v1/mock-interviews', '/api/start-interview', '/api/interview', '/api/inject-problem', '/api/inject-custom-context', '/api/status', '/api/connections']
 
 /** Builds the Koa app: middleware order and routers, nothing else. */
 export function createApp(deps: AppDeps): Koa {
@@ -40,8 +49,8 @@ export function createApp(deps: AppDeps): Koa {
   const api = new SwaggerRouter({ spec: { info: { title: 'Mock Interview API', version: deps.version } } })
   // Authentication runs before each route's own input validation: an anonymous caller gets 401, not 400.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the decorator router is typed without our context
-  api.use('/api/v1/products', requireUser() as Router.Middleware<any, any>)
-  api.applyRoute(AuthController).applyRoute(ProductController)
+  api.use(PROTECTED, requireUser() as Router.Middleware<any, any>)
+  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController)
 
   const corsOrigins = new Set(deps.config.CORS_ORIGINS)
   app

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
 import type { Config } from '../config'
 import { createApp } from './app'
 import { openDatabase, type DatabaseHandle } from './db/connection'
@@ -9,6 +11,10 @@ import { createLogger, type Logger } from './logger'
 import { systemClock, uuid, type Clock } from './clock'
 import { createAuthService } from './auth/auth.service'
 import { createProductService } from './products/product.service'
+import { createPlanService } from './plans/plan.service'
+import { createRoomService } from './rooms/room.service'
+import { RoomRuntime } from './rooms/room-runtime'
+import { TimerScheduler } from './rooms/timer-scheduler'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -17,6 +23,8 @@ export interface RunningService {
   server: Server
   database: DatabaseHandle
   logger: Logger
+  runtime: RoomRuntime
+  timers: TimerScheduler
   close(): Promise<void>
 }
 
@@ -41,6 +49,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     throw error
   }
   const db = database.db
+  const node = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`
+  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY })
+  const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
+  const plans = createPlanService({ db, clock, newId: uuid })
   const app = createApp({
     config,
     logger,
@@ -50,7 +62,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     version: VERSION,
     auth: createAuthService({ db, config, clock, newId: uuid }),
     products: createProductService({ db, clock, newId: uuid }),
+    plans,
+    rooms: createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null }),
   })
+  timers.start()
   const server = app.listen(config.PORT, config.HOST)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
@@ -64,11 +79,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   async function close(): Promise<void> {
     closing ??= (async () => {
       await stopServer(server, config.SHUTDOWN_TIMEOUT_MS)
+      await timers.stop()
       if (ownsDatabase) await database.close()
     })()
     return closing
   }
-  return { url, server, database, logger, close }
+  return { url, server, database, logger, runtime, timers, close }
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */

@@ -2,11 +2,18 @@ import type { Kysely, Transaction } from 'kysely'
 import type { UserTable } from './user.table'
 import type { RevokedTokenTable } from './revoked-token.table'
 import type { ProductTable } from './product.table'
+import type { EventTable } from './event.table'
+import type { InterviewPlanTable, RoomSnapshotTable, RoomStatusTable, RoomTimerTable } from './room.table'
 
 export interface Database {
   users: UserTable
   revoked_tokens: RevokedTokenTable
   products: ProductTable
+  events: EventTable
+  room_status: RoomStatusTable
+  room_timers: RoomTimerTable
+  room_snapshots: RoomSnapshotTable
+  interview_plans: InterviewPlanTable
 }
 
 export type Db = Kysely<Database>

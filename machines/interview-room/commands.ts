@@ -1,0 +1,24 @@
+import type { Phase } from './facts'
+
+/** What a caller asks of a room. `decide` turns a command into facts, or refuses it. */
+export type RoomCommand =
+  | { type: 'openRoom'; room_id: string; session_id: string; owner_id: string; title: string; phases: Phase[]; warning_fraction: number | null }
+  | { type: 'startTimer' }
+  | { type: 'pauseTimer' }
+  | { type: 'resumeTimer' }
+  | { type: 'resetTimer'; scope: 'phase' | 'interview' }
+  | { type: 'skipPhase' }
+  | { type: 'endInterview' }
+  | { type: 'injectProblem'; problem_id: string; problem_text: string; problem_type: string | null; difficulty: string | null }
+  | { type: 'injectContext'; context_id: string; context_text: string; context_type: string | null }
+  /** A durable timer came due: `due_at` is the deadline it was armed for. */
+  | { type: 'timerDue'; kind: 'deadline' | 'warning'; sequence: number; due_at: string }
+
+export type RoomCommandType = RoomCommand['type']
+
+/** A durable timer the room needs armed right now (derived from the snapshot, never stored in it). */
+export interface DueTimer {
+  kind: 'deadline' | 'warning'
+  sequence: number
+  due_at: string
+}

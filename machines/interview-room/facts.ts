@@ -1,0 +1,139 @@
+/**
+ * The facts of an interview room: stored as events, and exactly the events the machine
+ * transitions on. `at` (ISO time) is the only way time enters the machine.
+ */
+
+export interface Phase {
+  sequence: number
+  question_id: string
+  question_type: string | null
+  question_text: string | null
+  duration_minutes: number
+  instructions: string
+}
+
+export interface RoomOpened {
+  type: 'room_opened'
+  room_id: string
+  session_id: string
+  owner_id: string
+  title: string
+  phases: Phase[]
+  /** Fraction of a phase after which `phase_warning` is due (0 < f < 1), or null for none. */
+  warning_fraction: number | null
+  at: string
+}
+
+export interface PhaseStarted {
+  type: 'phase_started'
+  sequence: number
+  question_id: string
+  question_type: string | null
+  duration_minutes: number
+  instructions: string
+  deadline: string
+  at: string
+}
+
+export interface TimerPaused {
+  type: 'timer_paused'
+  sequence: number
+  remaining_ms: number
+  at: string
+}
+
+export interface TimerResumed {
+  type: 'timer_resumed'
+  sequence: number
+  remaining_ms: number
+  deadline: string
+  at: string
+}
+
+export interface TimerReset {
+  type: 'timer_reset'
+  scope: 'phase' | 'interview'
+  /** The sequence the room is at after the reset. */
+  sequence: number
+  /** Set when the phase clock keeps running after a phase reset. */
+  deadline: string | null
+  at: string
+}
+
+export interface PhaseWarning {
+  type: 'phase_warning'
+  sequence: number
+  remaining_ms: number
+  late_ms: number
+  at: string
+}
+
+export interface PhaseChanged {
+  type: 'phase_changed'
+  previous_sequence: number
+  new_sequence: number
+  question_id: string
+  question_type: string | null
+  duration_minutes: number
+  instructions: string
+  transition_count: number
+  reason: 'timer' | 'skip'
+  deadline: string
+  late_ms: number
+  at: string
+}
+
+export interface ProblemInjected {
+  type: 'problem_injected'
+  problem_id: string
+  problem_text: string
+  problem_type: string | null
+  difficulty: string | null
+  at: string
+}
+
+export interface ContextInjected {
+  type: 'context_injected'
+  context_id: string
+  context_text: string
+  context_type: string | null
+  at: string
+}
+
+export interface InterviewCompleted {
+  type: 'interview_completed'
+  reason: 'timer' | 'skip' | 'ended'
+  total_transitions: number
+  session_duration_seconds: number
+  session_duration_minutes: number
+  total_planner_fields: number
+  late_ms: number
+  at: string
+}
+
+export type RoomFact =
+  | RoomOpened
+  | PhaseStarted
+  | TimerPaused
+  | TimerResumed
+  | TimerReset
+  | PhaseWarning
+  | PhaseChanged
+  | ProblemInjected
+  | ContextInjected
+  | InterviewCompleted
+
+export type RoomFactType = RoomFact['type']
+
+export const ROOM_FACT_TYPES = [
+  'room_opened',
+  'phase_started',
+  'timer_paused',
+  'timer_resumed',
+  'timer_reset',
+  'phase_warning',
+  'phase_changed',
+  'problem_injected',
+  'context_injected',
+  'interview_completed',
+] as const satisfies readonly RoomFactType[]

@@ -1,0 +1,7 @@
+export * from './facts'
+export * from './commands'
+export * from './context'
+export * from './machine'
+export * from './snapshot'
+export * from './decide'
+export * from './status'

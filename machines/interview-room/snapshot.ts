@@ -1,0 +1,45 @@
+import { initialTransition, transition, type SnapshotFrom } from 'xstate'
+import { interviewRoomMachine } from './machine'
+import type { RoomFact } from './facts'
+
+export type RoomSnapshot = SnapshotFrom<typeof interviewRoomMachine>
+export type RoomState = 'unopened' | 'ready' | 'running' | 'paused' | 'completed'
+
+export const initialRoomSnapshot = (): RoomSnapshot => initialTransition(interviewRoomMachine)[0]
+
+/** The room's state as one word. */
+export function roomState(snapshot: RoomSnapshot): RoomState {
+  if (snapshot.matches({ in_progress: 'running' })) return 'running'
+  if (snapshot.matches({ in_progress: 'paused' })) return 'paused'
+  return snapshot.value as RoomState
+}
+
+/** The machine's state value as a dotted path ("in_progress.running"), as the visualizer names it. */
+export function stateValuePath(snapshot: RoomSnapshot): string {
+  const value = snapshot.value as string | Record<string, string>
+  if (typeof value === 'string') return value
+  const [parent, child] = Object.entries(value)[0]!
+  return `${parent}.${child}`
+}
+
+/** Applies one fact; a fact the state does not accept is an error (the store never holds one). */
+export function applyFact(snapshot: RoomSnapshot, fact: RoomFact): RoomSnapshot {
+  if (!snapshot.can(fact)) throw new Error(`fact ${fact.type} is not accepted in state ${stateValuePath(snapshot)}`)
+  return transition(interviewRoomMachine, snapshot, fact)[0]
+}
+
+/** Folds facts through the machine: the same code the live runtime uses. */
+export function foldFacts(facts: Iterable<RoomFact>, from: RoomSnapshot = initialRoomSnapshot()): RoomSnapshot {
+  let snapshot = from
+  for (const fact of facts) snapshot = applyFact(snapshot, fact)
+  return snapshot
+}
+
+/** Rebuilds a snapshot from its persisted form (cached or stored every K events). */
+export function restoreSnapshot(persisted: unknown): RoomSnapshot {
+  return interviewRoomMachine.resolveState(persisted as Parameters<typeof interviewRoomMachine.resolveState>[0])
+}
+
+export function persistSnapshot(snapshot: RoomSnapshot): { value: unknown; context: unknown } {
+  return { value: snapshot.value, context: snapshot.context }
+}

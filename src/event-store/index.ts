@@ -1,0 +1,3 @@
+export * from './types'
+export * from './append'
+export * from './read'

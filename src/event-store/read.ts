@@ -1,0 +1,47 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/database'
+import type { Checkpoint, StoredEvent } from './types'
+
+const COLUMNS = sql`global_position, stream_id, stream_position, type, data, metadata, transaction_id::text as transaction_id, recorded_at`
+
+export interface ReadStreamOptions {
+  /** First position to return (inclusive); default 1. */
+  fromVersion?: number
+  /** Last position to return (inclusive). */
+  toVersion?: number
+  limit?: number
+}
+
+/** A stream's events in stream order. */
+export async function readStream(db: Kysely<Database>, streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  const from = options.fromVersion ?? 1
+  const to = options.toVersion ?? 2_147_483_647
+  const limit = options.limit ?? 2_147_483_647
+  const result = await sql<StoredEvent>`
+    select ${COLUMNS} from events
+     where stream_id = ${streamId} and stream_position between ${from} and ${to}
+     order by stream_position limit ${limit}`.execute(db)
+  return result.rows
+}
+
+/**
+ * The whole log after `after`, in commit-safe order: only transactions older than every one still
+ * running are visible, ordered by (transaction_id, global_position). A slow transaction's events
+ * therefore appear after it commits, never skipped.
+ */
+export async function readAll(db: Kysely<Database>, options: { after: Checkpoint; limit?: number }): Promise<StoredEvent[]> {
+  const { after } = options
+  const result = await sql<StoredEvent>`
+    select ${COLUMNS} from events
+     where (transaction_id, global_position) > (${after.transaction_id}::xid8, ${after.global_position}::bigint)
+       and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     order by transaction_id, global_position
+     limit ${options.limit ?? 500}`.execute(db)
+  return result.rows
+}
+
+/** The current head of a stream (0 if it has no events). */
+export async function streamVersion(db: Kysely<Database>, streamId: string): Promise<number> {
+  const result = await sql<{ version: number }>`select coalesce(max(stream_position), 0)::int as version from events where stream_id = ${streamId}`.execute(db)
+  return result.rows[0]?.version ?? 0
+}

@@ -1,0 +1,53 @@
+export interface EventMetadata {
+  request_id?: string
+  user_id?: string
+  /** The process that appended the event. */
+  node?: string
+  causation?: string
+  [key: string]: unknown
+}
+
+export interface NewEvent {
+  type: string
+  data: unknown
+  metadata?: EventMetadata
+}
+
+export interface StoredEvent {
+  global_position: number
+  stream_id: string
+  stream_position: number
+  type: string
+  data: unknown
+  metadata: EventMetadata
+  /** xid8 as a decimal string. */
+  transaction_id: string
+  recorded_at: Date
+}
+
+/** Where a reader of the whole log stands: compare as the pair, never by global_position alone. */
+export interface Checkpoint {
+  transaction_id: string
+  global_position: number
+}
+
+export const START: Checkpoint = { transaction_id: '0', global_position: 0 }
+
+export function compareCheckpoints(a: Checkpoint, b: Checkpoint): number {
+  const tx = BigInt(a.transaction_id) - BigInt(b.transaction_id)
+  if (tx !== 0n) return tx < 0n ? -1 : 1
+  return a.global_position - b.global_position
+}
+
+export const checkpointOf = (e: StoredEvent): Checkpoint => ({ transaction_id: e.transaction_id, global_position: e.global_position })
+
+/** The stream was not at the expected version: someone else appended first. */
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`stream ${streamId} is no longer at version ${expectedVersion}`)
+    this.name = 'ConcurrencyError'
+  }
+}

@@ -1,0 +1,99 @@
+import type { Db } from '../db/database'
+import { readStream, type StoredEvent } from '../event-store'
+import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomSnapshot } from '../../machines/interview-room'
+import { factOf, roomStream } from './room-facts.schema'
+import { findSnapshotBefore } from './room.repository'
+
+const PAGE = 1_000
+
+export interface TimelineEntry {
+  version: number
+  type: string
+  at: string
+  recorded_at: string
+  data: unknown
+  metadata: unknown
+  state: string
+  state_value: string
+  status: ReturnType<typeof roomStatus>['timer_status']
+}
+
+/**
+ * Replays a room's stored facts through the machine, page by page, calling `visit` with the
+ * snapshot after each. Memory stays bounded by the page size. Uses the runtime's machine code.
+ */
+export async function replayRoom(
+  db: Db,
+  roomId: string,
+  visit: (event: StoredEvent, snapshot: RoomSnapshot) => void,
+  options: { fromVersion?: number; toVersion?: number; start?: RoomSnapshot; pageSize?: number } = {},
+): Promise<RoomSnapshot> {
+  let snapshot = options.start ?? initialRoomSnapshot()
+  let from = options.fromVersion ?? 1
+  const pageSize = options.pageSize ?? PAGE
+  for (;;) {
+    const page = await readStream(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
+    for (const event of page) {
+      snapshot = applyFact(snapshot, factOf(event))
+      visit(event, snapshot)
+    }
+    if (page.length < pageSize) return snapshot
+    from = page[page.length - 1]!.stream_position + 1
+  }
+}
+
+/** Every event of a room (from a version, up to a limit) with the machine state and status after it. */
+export async function roomTimeline(db: Db, roomId: string, options: { fromVersion: number; limit: number }): Promise<TimelineEntry[]> {
+  const start = options.fromVersion > 1 ? await snapshotAt(db, roomId, { version: options.fromVersion - 1 }) : undefined
+  const entries: TimelineEntry[] = []
+  await replayRoom(
+    db,
+    roomId,
+    (event, snapshot) => {
+      const fact = factOf(event)
+      entries.push({
+        version: event.stream_position,
+        type: event.type,
+        at: fact.at,
+        recorded_at: event.recorded_at.toISOString(),
+        data: event.data,
+        metadata: event.metadata,
+        state: roomState(snapshot),
+        state_value: stateValuePath(snapshot),
+        status: roomStatus(snapshot, new Date(fact.at)).timer_status,
+      })
+    },
+    { fromVersion: options.fromVersion, toVersion: options.fromVersion + options.limit - 1, start: start?.snapshot },
+  )
+  return entries
+}
+
+export interface PointInTime {
+  snapshot: RoomSnapshot
+  version: number
+  /** The time of the last fact folded (null before the first). */
+  at: string | null
+}
+
+/**
+ * The room as it was at a version or a time: the nearest stored snapshot before it, plus the
+ * events after that snapshot. Never reads the whole history of a long room.
+ */
+export async function snapshotAt(db: Db, roomId: string, bound: { version?: number; at?: Date }): Promise<PointInTime> {
+  const stored = await findSnapshotBefore(db, roomId, bound)
+  let snapshot = stored ? restoreSnapshot(stored.snapshot) : initialRoomSnapshot()
+  let version = stored?.version ?? 0
+  let at: string | null = stored ? stored.at.toISOString() : null
+  const toVersion = bound.version
+  for (;;) {
+    const page = await readStream(db, roomStream(roomId), { fromVersion: version + 1, toVersion, limit: PAGE })
+    for (const event of page) {
+      const fact = factOf(event)
+      if (bound.at && Date.parse(fact.at) > bound.at.getTime()) return { snapshot, version, at }
+      snapshot = foldFacts([fact], snapshot)
+      version = event.stream_position
+      at = fact.at
+    }
+    if (page.length < PAGE) return { snapshot, version, at }
+  }
+}

@@ -1,0 +1,54 @@
+import { z } from 'koa-swagger-decorator'
+import { Phases } from '../plans/plan.schemas'
+
+export const RoomId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 of letters, digits, _ and -')
+export const RoomParams = z.object({ room_id: RoomId })
+
+export const StartInterviewBody = z
+  .object({
+    room_id: RoomId,
+    mock_interview_id: z.string().uuid('must be a UUID').optional(),
+    phases: Phases.optional(),
+    title: z.string().trim().min(1).max(200).optional(),
+    user_id: z.string().uuid('must be a UUID').optional(),
+    /** Fraction of each phase after which phase_warning is sent; null turns warnings off. */
+    warning_fraction: z.number().gt(0).lt(1).nullable().optional(),
+  })
+export type StartInterviewBody = z.infer<typeof StartInterviewBody>
+
+export const ResetBody = z.object({ scope: z.enum(['phase', 'interview']).default('phase') })
+
+export const InjectProblemBody = z.object({
+  room_id: RoomId,
+  problem_text: z.string().trim().min(1).max(20_000),
+  problem_type: z.string().trim().max(100).optional(),
+  difficulty: z.string().trim().max(50).optional(),
+})
+export type InjectProblemBody = z.infer<typeof InjectProblemBody>
+
+export const InjectContextBody = z.object({
+  room_id: RoomId,
+  context_text: z.string().trim().min(1).max(20_000),
+  context_type: z.string().trim().max(100).optional(),
+})
+export type InjectContextBody = z.infer<typeof InjectContextBody>
+
+export const StateQuery = z
+  .object({
+    version: z.coerce.number().int().min(0).optional(),
+    at: z.string().datetime({ offset: true, message: 'must be an ISO 8601 time' }).optional(),
+  })
+export type StateQuery = z.infer<typeof StateQuery>
+
+export const HistoryQuery = z.object({
+  from_version: z.coerce.number().int().min(1).default(1),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+})
+export type HistoryQuery = z.infer<typeof HistoryQuery>
+
+export const RoomListQuery = z.object({
+  state: z.enum(['ready', 'running', 'paused', 'completed', 'open']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+})
+export type RoomListQuery = z.infer<typeof RoomListQuery>

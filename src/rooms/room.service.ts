@@ -1,0 +1,173 @@
+import type { Db } from '../db/database'
+import type { Clock, IdGenerator } from '../clock'
+import type { AuthenticatedUser } from '../auth/auth.service'
+import type { EventMetadata } from '../event-store'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors'
+import { CommandRefused, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
+import type { PlanService } from '../plans/plan.service'
+import type { RoomRuntime } from './room-runtime'
+import { findRoomStatus, listRoomStatus } from './room.repository'
+import { restoreSnapshot } from '../../machines/interview-room'
+import { roomTimeline, snapshotAt } from './replay'
+import type { HistoryQuery, InjectContextBody, InjectProblemBody, RoomListQuery, StartInterviewBody, StateQuery } from './room.schemas'
+
+export interface RoomServiceDeps {
+  db: Db
+  runtime: RoomRuntime
+  plans: PlanService
+  clock: Clock
+  newId: IdGenerator
+  warningFraction: number | null
+}
+
+export type RoomService = ReturnType<typeof createRoomService>
+
+const OPEN_STATES = ['ready', 'running', 'paused']
+
+const metaOf = (user: AuthenticatedUser, requestId?: string): EventMetadata => ({ user_id: user.id, request_id: requestId })
+
+export function createRoomService({ db, runtime, plans, clock, newId, warningFraction }: RoomServiceDeps) {
+  const canSee = (user: AuthenticatedUser, ownerId: string) => user.role === 'admin' || ownerId === user.id
+
+  /** The room, if it exists and the user may see it; otherwise 404 (another user's room is not revealed). */
+  async function visibleRoom(user: AuthenticatedUser, roomId: string): Promise<RoomSnapshot> {
+    const { snapshot, version } = await runtime.load(roomId)
+    if (version === 0 || !canSee(user, snapshot.context.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
+    return snapshot
+  }
+
+  function statusPayload(roomId: string, snapshot: RoomSnapshot, version: number, now: Date) {
+    return { success: true, room_id: roomId, session_id: snapshot.context.session_id, version, ...roomStatus(snapshot, now) }
+  }
+
+  async function run(user: AuthenticatedUser, roomId: string, command: RoomCommand, requestId?: string) {
+    await visibleRoom(user, roomId)
+    try {
+      const result = await runtime.execute(roomId, command, metaOf(user, requestId))
+      return {
+        ...statusPayload(roomId, result.snapshot, result.version, clock()),
+        events: result.events.map((e) => ({ type: e.type, version: e.stream_position, data: e.data })),
+      }
+    } catch (error) {
+      if (error instanceof CommandRefused) {
+        const allowed = error.allowed.filter((c) => c !== 'timerDue')
+        throw new ConflictError(error.message, { state: error.state, allowed_commands: allowed }, 'invalid_state')
+      }
+      throw error
+    }
+  }
+
+  async function phasesFor(user: AuthenticatedUser, body: StartInterviewBody): Promise<{ title: string; phases: Phase[] }> {
+    if (body.mock_interview_id && body.phases) throw new ValidationError('Give mock_interview_id or phases, not both', [{ path: 'body.phases', message: 'not allowed with mock_interview_id' }])
+    if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases }
+    if (!body.mock_interview_id) throw new ValidationError('mock_interview_id or phases is required', [{ path: 'body.mock_interview_id', message: 'required when phases is absent' }])
+    const plan = await plans.get(body.mock_interview_id).catch((error) => {
+      if (error instanceof NotFoundError) throw new ValidationError('No such interview plan', [{ path: 'body.mock_interview_id', message: 'no such interview plan' }])
+      throw error
+    })
+    return { title: body.title ?? plan.title, phases: plan.phases as Phase[] }
+  }
+
+  return {
+    async open(user: AuthenticatedUser, body: StartInterviewBody, requestId?: string) {
+      if (body.user_id && body.user_id !== user.id && user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
+      const { title, phases } = await phasesFor(user, body)
+      const existing = await runtime.load(body.room_id)
+      if (existing.version > 0) {
+        const state = roomState(existing.snapshot)
+        throw new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
+      }
+      const command: RoomCommand = {
+        type: 'openRoom',
+        room_id: body.room_id,
+        session_id: newId(),
+        owner_id: body.user_id ?? user.id,
+        title,
+        phases,
+        warning_fraction: body.warning_fraction === undefined ? warningFraction : body.warning_fraction,
+      }
+      try {
+        const result = await runtime.execute(body.room_id, command, metaOf(user, requestId))
+        return { success: true, room_id: body.room_id, session_id: command.session_id, version: result.version, status: roomStatus(result.snapshot, clock()) }
+      } catch (error) {
+        if (error instanceof CommandRefused || (error instanceof ConflictError && error.code === 'concurrency_conflict')) {
+          throw new ConflictError(`Room ${body.room_id} already exists`, { room_id: body.room_id })
+        }
+        throw error
+      }
+    },
+
+    command: run,
+
+    async status(user: AuthenticatedUser, roomId: string) {
+      const row = await findRoomStatus(db, roomId)
+      if (!row || !canSee(user, row.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
+      return statusPayload(roomId, restoreSnapshot(row.snapshot), row.version, clock())
+    },
+
+    async summary(user: AuthenticatedUser, roomId: string) {
+      const row = await findRoomStatus(db, roomId)
+      if (!row || !canSee(user, row.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
+      return { success: true, ...roomSummary(row, clock()) }
+    },
+
+    async list(user: AuthenticatedUser, query: RoomListQuery) {
+      const states = query.state === 'open' ? OPEN_STATES : query.state ? [query.state] : undefined
+      const rows = await listRoomStatus(db, { ownerId: user.role === 'admin' ? undefined : user.id, states, limit: query.limit, offset: query.offset })
+      return { success: true, rooms: rows.map((r) => roomSummary(r, clock())), limit: query.limit, offset: query.offset }
+    },
+
+    async connections(user: AuthenticatedUser) {
+      const rows = await listRoomStatus(db, { ownerId: user.role === 'admin' ? undefined : user.id, states: OPEN_STATES, limit: 1_000, offset: 0 })
+      return { success: true, total_rooms: rows.length, total_peers: 0, active_bots: 0, rooms: rows.map((r) => roomSummary(r, clock())) }
+    },
+
+    async injectProblem(user: AuthenticatedUser, body: InjectProblemBody, requestId?: string) {
+      const problem_id = newId()
+      const command: RoomCommand = { type: 'injectProblem', problem_id, problem_text: body.problem_text, problem_type: body.problem_type ?? null, difficulty: body.difficulty ?? null }
+      const result = await run(user, body.room_id, command, requestId)
+      return { success: true, room_id: body.room_id, problem_id, version: result.version }
+    },
+
+    async injectContext(user: AuthenticatedUser, body: InjectContextBody, requestId?: string) {
+      const context_id = newId()
+      const command: RoomCommand = { type: 'injectContext', context_id, context_text: body.context_text, context_type: body.context_type ?? null }
+      const result = await run(user, body.room_id, command, requestId)
+      return { success: true, room_id: body.room_id, context_id, version: result.version }
+    },
+
+    async history(user: AuthenticatedUser, roomId: string, query: HistoryQuery) {
+      await visibleRoom(user, roomId)
+      const events = await roomTimeline(db, roomId, { fromVersion: query.from_version, limit: query.limit })
+      return { success: true, room_id: roomId, from_version: query.from_version, events }
+    },
+
+    async stateAt(user: AuthenticatedUser, roomId: string, query: StateQuery) {
+      if (query.version !== undefined && query.at !== undefined) throw new ValidationError('Give version or at, not both', [{ path: 'query.at', message: 'not allowed with version' }])
+      const current = await visibleRoom(user, roomId)
+      const point = await snapshotAt(db, roomId, { version: query.version, at: query.at ? new Date(query.at) : undefined })
+      if (query.version !== undefined && point.version < query.version) throw new NotFoundError(`Room ${roomId} has no version ${query.version}`)
+      const when = query.at ? new Date(query.at) : point.at ? new Date(point.at) : clock()
+      return { success: true, room_id: roomId, session_id: current.context.session_id, version: point.version, at: when.toISOString(), ...roomStatus(point.snapshot, when) }
+    },
+  }
+}
+
+function roomSummary(row: Awaited<ReturnType<typeof findRoomStatus>> & object, now: Date) {
+  const status = roomStatus(restoreSnapshot(row.snapshot), now)
+  return {
+    room_id: row.room_id,
+    session_id: row.session_id,
+    owner_id: row.owner_id,
+    title: row.title,
+    state: row.state,
+    current_sequence: row.current_sequence,
+    remaining_time_seconds: status.timer_status.remaining_time_seconds,
+    deadline: row.deadline?.toISOString() ?? null,
+    version: row.version,
+    opened_at: row.opened_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    connection: { peers: 0 },
+    bot: { status: 'not_connected' },
+  }
+}

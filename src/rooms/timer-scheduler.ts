@@ -1,0 +1,123 @@
+import type { Db } from '../db/database'
+import type { Clock } from '../clock'
+import type { Logger } from '../logger'
+import type { DueTimer } from '../../machines/interview-room'
+import { CommandRefused } from '../../machines/interview-room'
+import type { AppendedEvent, RoomRuntime } from './room-runtime'
+import { deleteTimer, leaseDueTimers, releaseLeases } from './room.repository'
+
+export interface TimerSchedulerOptions {
+  db: Db
+  runtime: RoomRuntime
+  clock: Clock
+  logger: Logger
+  /** How often every process polls the timers table (the backstop). */
+  pollMs?: number
+  /** Timers due within this horizon are armed in process by the poll, so they fire on time. */
+  horizonMs?: number
+  leaseMs?: number
+}
+
+interface Armed {
+  dueAt: string
+  handle: NodeJS.Timeout
+}
+
+/**
+ * Fires durable timers. The process that appended a room's facts arms them in memory for
+ * accuracy; every process also polls due rows (SKIP LOCKED leases) as the backstop, so timers
+ * survive crashes and restarts. Firing is a `timerDue` command: the stream fence makes a race
+ * between processes append exactly one fact.
+ */
+export class TimerScheduler {
+  private readonly armed = new Map<string, Armed>()
+  private poller?: NodeJS.Timeout
+  private polling?: Promise<void>
+  private stopped = false
+  private readonly onAppended = (event: AppendedEvent) => this.arm(event.roomId, event.timers)
+
+  constructor(private readonly options: TimerSchedulerOptions) {}
+
+  start(): void {
+    this.options.runtime.on('appended', this.onAppended)
+    const pollMs = this.options.pollMs ?? 1_000
+    this.poller = setInterval(() => void this.poll(), pollMs)
+    this.poller.unref()
+    void this.poll()
+  }
+
+  /** Stops firing and hands this process's leases back so another process takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.options.runtime.off('appended', this.onAppended)
+    if (this.poller) clearInterval(this.poller)
+    for (const { handle } of this.armed.values()) clearTimeout(handle)
+    this.armed.clear()
+    await this.polling
+    await releaseLeases(this.options.db, this.options.runtime.node).catch((err) => this.options.logger.warn({ err }, 'could not release timer leases'))
+  }
+
+  get armedCount(): number {
+    return this.armed.size
+  }
+
+  /** Makes the room's in-process timers exactly `timers` (arming new ones, cancelling the rest). */
+  arm(roomId: string, timers: DueTimer[]): void {
+    for (const kind of ['deadline', 'warning'] as const) {
+      const key = `${roomId}\u0000${kind}`
+      const wanted = timers.find((t) => t.kind === kind)
+      const current = this.armed.get(key)
+      if (current && current.dueAt === wanted?.due_at) continue
+      if (current) clearTimeout(current.handle)
+      this.armed.delete(key)
+      if (wanted && !this.stopped) this.armOne(key, roomId, wanted)
+    }
+  }
+
+  private armOne(key: string, roomId: string, timer: DueTimer): void {
+    const delay = Math.max(0, Date.parse(timer.due_at) - this.options.clock().getTime())
+    const handle = setTimeout(() => {
+      this.armed.delete(key)
+      void this.fire(roomId, timer)
+    }, delay)
+    this.armed.set(key, { dueAt: timer.due_at, handle })
+  }
+
+  private async fire(roomId: string, timer: DueTimer): Promise<void> {
+    const { runtime, db, logger } = this.options
+    try {
+      const result = await runtime.execute(roomId, { type: 'timerDue', kind: timer.kind, sequence: timer.sequence, due_at: timer.due_at }, { causation: `timer:${timer.kind}` })
+      // Nothing appended: the room moved on since this timer was armed. Drop the stale row.
+      if (result.facts.length === 0) await deleteTimer(db, roomId, timer.kind, timer.due_at)
+    } catch (err) {
+      if (err instanceof CommandRefused) return
+      // Left in the table: the lease runs out and a poll (here or elsewhere) fires it again.
+      logger.warn({ err, room_id: roomId, timer }, 'timer could not fire; will retry')
+    }
+  }
+
+  private poll(): Promise<void> {
+    if (this.polling || this.stopped) return this.polling ?? Promise.resolve()
+    const { db, runtime, logger } = this.options
+    const horizonMs = this.options.horizonMs ?? 2_000
+    const leaseMs = this.options.leaseMs ?? horizonMs + runtime.leaseGraceMs + 1_000
+    this.polling = (async () => {
+      try {
+        const rows = await leaseDueTimers(db, runtime.node, horizonMs, leaseMs, 1_000)
+        for (const row of rows) {
+          const key = `${row.room_id}\u0000${row.kind}`
+          const dueAt = row.due_at.toISOString()
+          const existing = this.armed.get(key)
+          if (existing?.dueAt === dueAt || this.stopped) continue
+          if (existing) clearTimeout(existing.handle)
+          this.armOne(key, row.room_id, { kind: row.kind as DueTimer['kind'], sequence: row.sequence, due_at: dueAt })
+        }
+      } catch (err) {
+        logger.warn({ err }, 'timer poll failed')
+      } finally {
+        this.polling = undefined
+      }
+    })()
+    return this.polling
+  }
+}
