@@ -99,7 +99,8 @@ function timerDue(ctx: RoomContext, command: Extract<RoomCommand, { type: 'timer
 export function warningDueAt(ctx: RoomContext): string | null {
   const phase = currentPhase(ctx)
   if (!phase || !ctx.deadline || ctx.warned || ctx.warning_fraction === null) return null
-  return addMs(ctx.deadline, -Math.round((1 - ctx.warning_fraction) * phaseDurationMs(phase)))
+  // While running, the clock last (re)started at deadline − remaining_ms: a warning a pause beat to it is given then, never before.
+  return addMs(ctx.deadline, -Math.min(ctx.remaining_ms, Math.round((1 - ctx.warning_fraction) * phaseDurationMs(phase))))
 }
 
 function remainingAt(ctx: RoomContext, at: string): number {
