@@ -67,7 +67,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   constructor(private readonly options: RoomRuntimeOptions) {
     super()
     this.snapshotEvery = options.snapshotEvery ?? 100
-    this.maxRetries = options.maxRetries ?? 5
+    this.maxRetries = options.maxRetries ?? 10
     this.cacheSize = options.cacheSize ?? 10_000
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
   }
@@ -120,6 +120,8 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
           throw new ConflictError(`Room ${roomId} is changing too fast; retry`, { room_id: roomId }, 'concurrency_conflict')
         }
         this.options.logger.debug({ room_id: roomId, attempt }, 'append conflict; retrying')
+        // Jittered backoff, so writers racing on one room stop colliding in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)))
       }
     }
   }

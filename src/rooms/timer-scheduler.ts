@@ -39,6 +39,7 @@ export class TimerScheduler {
   constructor(private readonly options: TimerSchedulerOptions) {}
 
   start(): void {
+    this.stopped = false
     this.options.runtime.on('appended', this.onAppended)
     const pollMs = this.options.pollMs ?? 1_000
     this.poller = setInterval(() => void this.poll(), pollMs)

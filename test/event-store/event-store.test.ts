@@ -1,0 +1,114 @@
+import { expect } from 'chai'
+import { randomUUID } from 'node:crypto'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../../src/db/database'
+import { appendToStream, checkpointOf, compareCheckpoints, ConcurrencyError, readAll, readStream, streamVersion, START, type Checkpoint, type StoredEvent } from '../../src/event-store'
+import { ctx } from '../support/context'
+import { realPostgresUrl } from '../support/database'
+import { skipUnless } from '../support/skip'
+
+const db = () => ctx().database.db
+const newStream = () => `test-${randomUUID()}`
+
+/** Reads the whole log after a checkpoint, to the end, as a subscriber would. */
+async function readToEnd(from: Checkpoint): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint }> {
+  const events: StoredEvent[] = []
+  let checkpoint = from
+  for (;;) {
+    const page = await readAll(db(), { after: checkpoint, limit: 100 })
+    if (page.length === 0) return { events, checkpoint }
+    events.push(...page)
+    checkpoint = checkpointOf(page[page.length - 1]!)
+  }
+}
+
+describe('event store', () => {
+  describe('appendToStream', () => {
+    it('appends at the expected version and returns positions and the new version', async () => {
+      const stream = newStream()
+      const first = await appendToStream(db(), stream, 0, [{ type: 'a', data: { n: 1 } }, { type: 'b', data: { n: 2 }, metadata: { user_id: 'u' } }])
+      expect(first.nextVersion).to.equal(2)
+      expect(first.events.map((e) => e.stream_position)).to.deep.equal([1, 2])
+      const next = await appendToStream(db(), stream, 2, [{ type: 'c', data: {} }])
+      expect(next.nextVersion).to.equal(3)
+      expect(await streamVersion(db(), stream)).to.equal(3)
+      const read = await readStream(db(), stream)
+      expect(read.map((e) => [e.type, e.data])).to.deep.equal([['a', { n: 1 }], ['b', { n: 2 }], ['c', {}]])
+      expect(read[1]!.metadata).to.deep.equal({ user_id: 'u' })
+    })
+
+    it('refuses a stale expected version and writes nothing', async () => {
+      const stream = newStream()
+      await appendToStream(db(), stream, 0, [{ type: 'a', data: {} }])
+      for (const expected of [0, 5]) {
+        let error: unknown
+        await appendToStream(db(), stream, expected, [{ type: 'x', data: {} }]).catch((e) => (error = e))
+        expect(error).to.be.instanceOf(ConcurrencyError)
+      }
+      expect(await streamVersion(db(), stream)).to.equal(1)
+    })
+
+    it('lets exactly one of many concurrent writers at the same version win', async () => {
+      const stream = newStream()
+      const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => appendToStream(db(), stream, 0, [{ type: 'w', data: { i } }])))
+      expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1)
+      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConcurrencyError)).to.equal(true)
+      expect(await readStream(db(), stream)).to.have.length(1)
+    })
+  })
+
+  describe('readStream', () => {
+    it('reads a window of versions', async () => {
+      const stream = newStream()
+      await appendToStream(db(), stream, 0, Array.from({ length: 5 }, (_, i) => ({ type: 't', data: { i } })))
+      const window = await readStream(db(), stream, { fromVersion: 2, toVersion: 4 })
+      expect(window.map((e) => e.stream_position)).to.deep.equal([2, 3, 4])
+    })
+  })
+
+  describe('readAll', () => {
+    it('returns appended events after the checkpoint, in (transaction, position) order', async () => {
+      const { checkpoint } = await readToEnd(START)
+      const stream = newStream()
+      await appendToStream(db(), stream, 0, [{ type: 'a', data: {} }])
+      await appendToStream(db(), stream, 1, [{ type: 'b', data: {} }, { type: 'c', data: {} }])
+      const { events } = await readToEnd(checkpoint)
+      const mine = events.filter((e) => e.stream_id === stream)
+      expect(mine.map((e) => e.type)).to.deep.equal(['a', 'b', 'c'])
+      for (let i = 1; i < events.length; i++) expect(compareCheckpoints(checkpointOf(events[i - 1]!), checkpointOf(events[i]!))).to.equal(-1)
+    })
+
+    it('never skips a slow transaction that took an earlier position but commits later', async function () {
+      skipUnless(this, realPostgresUrl, 'needs two real PostgreSQL connections (set TEST_DATABASE_URL)')
+      const slowPool = new pg.Pool({ connectionString: ctx().config.DATABASE_URL, max: 1 })
+      const slowDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: slowPool }) })
+      try {
+        const { checkpoint } = await readToEnd(START)
+        const slowStream = newStream()
+        const fastStream = newStream()
+        let release!: () => void
+        const held = new Promise<void>((resolve) => (release = resolve))
+        let appendedSlow!: () => void
+        const slowAppended = new Promise<void>((resolve) => (appendedSlow = resolve))
+        const slow = slowDb.transaction().execute(async (tx) => {
+          await appendToStream(tx, slowStream, 0, [{ type: 'slow', data: {} }])
+          appendedSlow()
+          await held
+        })
+        await slowAppended
+        await appendToStream(db(), fastStream, 0, [{ type: 'fast', data: {} }])
+        // The fast event is committed, but the slow transaction may still commit before it in log order.
+        const whileHeld = await readToEnd(checkpoint)
+        expect(whileHeld.events.map((e) => e.type)).to.not.include('fast')
+        release()
+        await slow
+        const after = await readToEnd(whileHeld.checkpoint)
+        const types = after.events.filter((e) => e.stream_id === slowStream || e.stream_id === fastStream).map((e) => e.type)
+        expect(types).to.deep.equal(['slow', 'fast'])
+      } finally {
+        await slowDb.destroy()
+      }
+    })
+  })
+})

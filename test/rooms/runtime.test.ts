@@ -1,0 +1,115 @@
+import { expect } from 'chai'
+import { randomUUID } from 'node:crypto'
+import { readStream } from '../../src/event-store'
+import { roomStream } from '../../src/rooms/room-facts.schema'
+import { roomStatus } from '../../machines/interview-room'
+import { ctx } from '../support/context'
+import { newUser } from '../support/http'
+import { newRoomId, newRuntime, newScheduler, openCommand, phase, sleep } from '../support/runtime'
+
+async function openRoom(phases = [phase(1, 0.5), phase(2, 0.5)]) {
+  const user = await newUser('rt')
+  const roomId = newRoomId()
+  const runtime = newRuntime()
+  await runtime.execute(roomId, openCommand(roomId, user.id, phases))
+  return { roomId, runtime, user }
+}
+
+const stream = (roomId: string) => readStream(ctx().database.db, roomStream(roomId))
+
+async function waitForFact(roomId: string, type: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until && !(await stream(roomId)).some((e) => e.type === type)) await sleep(100)
+}
+
+describe('room runtime on the database', () => {
+  // The shared test service is a process too: its timer poll would take these rooms over.
+  before(() => ctx().service.timers.stop())
+  after(() => ctx().service.timers.start())
+
+  it('leaves a gapless stream with no lost or duplicated fact under 50 concurrent commands from two runtimes', async () => {
+    const { roomId } = await openRoom()
+    const [a, b] = [newRuntime('a'), newRuntime('b')]
+    const ids = Array.from({ length: 50 }, () => randomUUID())
+    await Promise.all(
+      ids.map((problem_id, i) =>
+        (i % 2 ? a : b).execute(roomId, { type: 'injectProblem', problem_id, problem_text: `p${i}`, problem_type: null, difficulty: null }),
+      ),
+    )
+    const events = await stream(roomId)
+    expect(events.map((e) => e.stream_position)).to.deep.equal(Array.from({ length: 51 }, (_, i) => i + 1))
+    const injected = events.filter((e) => e.type === 'problem_injected').map((e) => (e.data as { problem_id: string }).problem_id)
+    expect(injected).to.have.members(ids)
+    expect(new Set(injected).size).to.equal(50)
+  })
+
+  it('appends exactly one fact when two runtimes race for the same due timer', async () => {
+    const { roomId, runtime } = await openRoom()
+    const started = await runtime.execute(roomId, { type: 'startTimer' })
+    const deadline = started.snapshot.context.deadline!
+    const due = { type: 'timerDue' as const, kind: 'deadline' as const, sequence: 1, due_at: deadline }
+    const results = await Promise.all([newRuntime('x').execute(roomId, due), newRuntime('y').execute(roomId, due), runtime.execute(roomId, due)])
+    expect(results.reduce((n, r) => n + r.facts.length, 0)).to.equal(1)
+    const changes = (await stream(roomId)).filter((e) => e.type === 'phase_changed')
+    expect(changes).to.have.length(1)
+    expect(changes[0]!.data).to.include({ previous_sequence: 1, new_sequence: 2, at: deadline })
+  })
+
+  it('fires an overdue transition once, with late_ms, when a new process starts after the old one stopped', async () => {
+    const { roomId, runtime } = await openRoom([phase(1, 0.01), phase(2, 1)])
+    const first = newScheduler(runtime)
+    first.start()
+    await runtime.execute(roomId, { type: 'startTimer' })
+    await first.stop()
+    await sleep(1_200)
+    expect((await stream(roomId)).map((e) => e.type)).to.not.include('phase_changed')
+
+    const second = newScheduler(newRuntime('successor'))
+    second.start()
+    try {
+      await waitForFact(roomId, 'phase_changed', 5_000)
+    } finally {
+      await second.stop()
+    }
+    const changes = (await stream(roomId)).filter((e) => e.type === 'phase_changed')
+    expect(changes).to.have.length(1)
+    expect((changes[0]!.data as { late_ms: number }).late_ms).to.be.greaterThan(500)
+  })
+
+  it('takes over the timers of a process that died holding their leases', async () => {
+    const { roomId, runtime } = await openRoom([phase(1, 0.01), phase(2, 1)])
+    // The "dead" process wrote the timer rows with its lease but never armed or released them.
+    await runtime.execute(roomId, { type: 'startTimer' })
+    const survivor = newScheduler(newRuntime('survivor'))
+    survivor.start()
+    try {
+      await waitForFact(roomId, 'phase_changed', 6_000)
+    } finally {
+      await survivor.stop()
+    }
+    expect((await stream(roomId)).filter((e) => e.type === 'phase_changed')).to.have.length(1)
+  })
+
+  it('keeps a paused room frozen across a restart', async () => {
+    const { roomId, runtime } = await openRoom()
+    await runtime.execute(roomId, { type: 'startTimer' })
+    await sleep(300)
+    const paused = await runtime.execute(roomId, { type: 'pauseTimer' })
+    const remaining = paused.snapshot.context.remaining_ms
+    await sleep(700)
+    const reloaded = await newRuntime('restarted').load(roomId)
+    const status = roomStatus(reloaded.snapshot, new Date())
+    expect(status.state).to.equal('paused')
+    expect(status.timer_status.remaining_time_seconds).to.equal(Math.round(remaining / 100) / 10)
+    expect(remaining).to.be.within(29_000, 29_800)
+  })
+
+  it('sees facts appended by another runtime before deciding (its cache is only a cache)', async () => {
+    const { roomId, runtime } = await openRoom()
+    await runtime.execute(roomId, { type: 'startTimer' })
+    await newRuntime('other').execute(roomId, { type: 'pauseTimer' })
+    const resumed = await runtime.execute(roomId, { type: 'resumeTimer' })
+    expect(resumed.facts.map((f) => f.type)).to.deep.equal(['timer_resumed'])
+    expect(resumed.version).to.equal(4)
+  })
+})

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto'
+import { createLogger } from '../../src/logger'
+import { systemClock } from '../../src/clock'
+import { RoomRuntime } from '../../src/rooms/room-runtime'
+import { TimerScheduler } from '../../src/rooms/timer-scheduler'
+import type { Phase, RoomCommand } from '../../machines/interview-room'
+import { ctx } from './context'
+
+export const quietLogger = createLogger({ LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' })
+
+/** A runtime as a separate process would have it: its own cache, node id and (optionally) timers. */
+export function newRuntime(name = randomUUID().slice(0, 8)): RoomRuntime {
+  return new RoomRuntime({ db: ctx().database.db, clock: systemClock, logger: quietLogger, node: `test-${name}`, leaseGraceMs: 500 })
+}
+
+export function newScheduler(runtime: RoomRuntime, pollMs = 100): TimerScheduler {
+  return new TimerScheduler({ db: ctx().database.db, runtime, clock: systemClock, logger: quietLogger, pollMs, horizonMs: 500 })
+}
+
+export const phase = (sequence: number, minutes: number): Phase => ({
+  sequence,
+  question_id: `q${sequence}`,
+  question_type: 'coding',
+  question_text: null,
+  duration_minutes: minutes,
+  instructions: `phase ${sequence}`,
+})
+
+export function openCommand(roomId: string, ownerId: string, phases: Phase[], warning: number | null = null): RoomCommand {
+  return { type: 'openRoom', room_id: roomId, session_id: randomUUID(), owner_id: ownerId, title: 'test', phases, warning_fraction: warning }
+}
+
+export const newRoomId = () => `rt-${randomUUID().slice(0, 12)}`
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
