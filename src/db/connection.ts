@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 import { Kysely, PostgresDialect } from 'kysely'
 import type { Config } from '../../config'
@@ -29,8 +30,11 @@ async function openEmbedded(config: DbConfig, logger?: Logger): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite')
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
   const dir = config.PGLITE_DATA_DIR
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
-  const lite = await PGlite.create(dir)
+  const unlock = dir.startsWith('memory://') ? () => {} : lockDataDir(dir)
+  const lite = await PGlite.create(dir).catch((error) => {
+    unlock()
+    throw error
+  })
   const server = new PGLiteSocketServer({ db: lite, host: '127.0.0.1', port: 0 })
   await server.start()
   const url = `postgres://postgres@${server.getServerConn()}/postgres`
@@ -45,6 +49,7 @@ async function openEmbedded(config: DbConfig, logger?: Logger): Promise<Database
       await closePool()
       await server.stop()
       await lite.close()
+      unlock()
     },
   }
 }
@@ -71,5 +76,37 @@ function openPool(url: string, size: number, timeoutMs: number, kind: DatabaseHa
       closed = true
       await db.destroy()
     },
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt
+ * it. A lock file naming the owner's pid refuses that with a clear message.
+ */
+function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true })
+  const lockFile = join(dir, 'service.lock')
+  const owner = Number.parseInt(safeRead(lockFile), 10)
+  if (owner && owner !== process.pid && isAlive(owner)) {
+    throw new Error(`The embedded database in ${dir} is in use by process ${owner}. Stop it first, or point DATABASE_URL at a PostgreSQL server shared by both.`)
+  }
+  writeFileSync(lockFile, String(process.pid))
+  return () => rmSync(lockFile, { force: true })
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

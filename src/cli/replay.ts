@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../../config'
+import { openDatabase } from '../db/connection'
+import { createLogger } from '../logger'
+import { replayRoom, snapshotAt } from '../rooms/replay'
+import { factOf } from '../rooms/room-facts.schema'
+import { roomState, roomStatus, stateValuePath } from '../../machines/interview-room'
+
+const USAGE = 'usage: npm run replay -- <room_id> [--version N | --at <ISO time>] [--json]'
+
+/** Prints a room's history replayed through the machine: one row per event, or the state at a point. */
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { version: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  })
+  const roomId = positionals[0]
+  if (values.help || !roomId) return fail(USAGE)
+  const version = values.version === undefined ? undefined : Number(values.version)
+  if (version !== undefined && (!Number.isInteger(version) || version < 0)) return fail(`--version must be a whole number ≥ 0\n${USAGE}`)
+  const at = values.at === undefined ? undefined : new Date(values.at)
+  if (at && Number.isNaN(at.getTime())) return fail(`--at must be an ISO 8601 time\n${USAGE}`)
+
+  const config = loadConfig()
+  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
+  try {
+    const bounded = version !== undefined || at !== undefined
+    const upTo = bounded ? await snapshotAt(database.db, roomId, { version, at }) : undefined
+    const rows: Record<string, unknown>[] = []
+    await replayRoom(
+      database.db,
+      roomId,
+      (event, snapshot) => {
+        const fact = factOf(event)
+        const status = roomStatus(snapshot, new Date(fact.at)).timer_status
+        rows.push({ time: fact.at, version: event.stream_position, event: event.type, state: stateValuePath(snapshot), sequence: status.current_sequence, remaining: status.remaining_time_seconds })
+      },
+      { toVersion: upTo?.version },
+    )
+    if (rows.length === 0) return fail(`room ${roomId} has no events`)
+    if (values.json) {
+      const final = upTo ?? null
+      console.log(JSON.stringify({ room_id: roomId, timeline: rows, ...(final ? { state: roomState(final.snapshot), version: final.version } : {}) }, null, 2))
+    } else {
+      console.table(rows)
+    }
+  } finally {
+    await database.close()
+  }
+}
+
+function fail(message: string): void {
+  console.error(message)
+  process.exitCode = 2
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})
