@@ -73,7 +73,8 @@ function readEnvFile(env: string): Record<string, string> {
  * Throws ConfigError naming every invalid variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): Config {
-  const name = overrides.ENV ?? env.ENV ?? 'local'
+  // An empty ENV= means unset, like every other empty variable here.
+  const name = overrides.ENV || env.ENV || 'local'
   const fromFile = ['local', 'production', 'test'].includes(name) ? readEnvFile(name) : {}
   const merged: Record<string, string | undefined> = { ...fromFile, ...definedOnly(env), ...overrides, ENV: name }
   for (const key of Object.keys(merged)) if (merged[key] === '') merged[key] = undefined

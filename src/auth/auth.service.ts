@@ -62,7 +62,8 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
   /** Resolves a bearer token to its user; expired, revoked, forged or orphaned tokens are all 401. */
   async function authenticate(token: string): Promise<AuthenticatedUser> {
     const claims = await verifyToken(tokenConfig, token, clock())
-    if (claims.scope) throw new UnauthorizedError('A scoped token cannot be used here')
+    // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
+    if (claims.scope !== undefined || claims.room_id !== undefined) throw new UnauthorizedError('A scoped token cannot be used here')
     const user = await findUserForToken(db, claims.sub, claims.jti)
     if (!user) throw new UnauthorizedError('Token is revoked or its user no longer exists')
     return { id: user.id, email: user.email, username: user.username, role: user.role, created_at: user.created_at, token: claims }

@@ -11,6 +11,10 @@ export const errorHandler = (): Middleware => async (ctx, next) => {
     if (ctx.status === 404 && ctx.body === undefined) {
       throw new AppError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`)
     }
+    // The router's 405 (its Allow header stays) would otherwise go out as plain text.
+    if (ctx.status === 405 && ctx.body === undefined) {
+      throw new AppError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}`)
+    }
   } catch (thrown) {
     const error = toAppError(thrown)
     if (error.status >= 500 && !(thrown instanceof AppError)) {

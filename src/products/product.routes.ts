@@ -54,7 +54,7 @@ export class ProductController {
   @body(ProductBody)
   @responses(ProductResponse)
   async replace(ctx: Context, args: Args<unknown, { id: string }, ProductBody>) {
-    ctx.body = await ctx.deps.products.update(currentUser(ctx), args.params.id, args.body)
+    ctx.body = await ctx.deps.products.replace(currentUser(ctx), args.params.id, args.body)
   }
 
   @routeConfig({ method: 'patch', path: `${BASE}/{id}`, summary: 'Change some fields of a product (owner or admin)', tags: TAG, security, request: { params: ProductIdParams } })

@@ -1,16 +1,20 @@
 import { z } from 'koa-swagger-decorator'
 
+const MAX_PRICE = 9_999_999_999.99 // numeric(12, 2)
+const TWO_DECIMALS = /^\d+(\.\d{1,2})?$/
+
+// The digits the client sent must be the digits stored: a float such as 0.1 + 0.2 or 19.999999999 is
+// refused rather than rounded. For a number, String() gives its shortest round-trip decimal form,
+// which is exactly what the client wrote for any value of up to 15 significant digits (12 here).
 const Price = z
   .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal number')])
-  .transform((v) => Number(v))
-  .pipe(
-    z
-      .number()
-      .positive('must be greater than 0')
-      .max(9_999_999_999.99)
-      .refine((n) => Number.isInteger(Math.round(n * 100)) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most two decimals'),
-  )
-  .transform((n) => n.toFixed(2))
+  .superRefine((v, ctx) => {
+    const n = Number(v)
+    if (!(n > 0)) ctx.addIssue({ code: 'custom', message: 'must be greater than 0' })
+    else if (n > MAX_PRICE) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_PRICE}` })
+    else if (!TWO_DECIMALS.test(typeof v === 'number' ? String(v) : v)) ctx.addIssue({ code: 'custom', message: 'must have at most two decimals' })
+  })
+  .transform((v) => Number(v).toFixed(2))
 
 const Text = (max: number) => z.string().trim().min(1).max(max)
 

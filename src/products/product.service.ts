@@ -38,6 +38,14 @@ export function createProductService({ db, clock, newId }: { db: Db; clock: Cloc
     return product
   }
 
+  async function update(user: AuthenticatedUser, id: string, changes: ProductPatchBody): Promise<ProductResponse> {
+    if (Object.values(changes).every((v) => v === undefined)) throw new ValidationError('Nothing to change: send at least one field', [{ path: 'body', message: 'at least one field is required' }])
+    await owned(user, id)
+    const updated = await repo.updateProduct(db, id, { ...changes, updated_at: clock() })
+    if (!updated) throw new NotFoundError(`Product ${id} not found`)
+    return toProductResponse(updated)
+  }
+
   return {
     list: (query: PageQuery) => page({}, query),
     byCategory: (category: string, query: PageQuery) => page({ category }, query),
@@ -58,13 +66,9 @@ export function createProductService({ db, clock, newId }: { db: Db; clock: Cloc
       return toProductResponse(product)
     },
 
-    async update(user: AuthenticatedUser, id: string, changes: ProductPatchBody) {
-      if (Object.values(changes).every((v) => v === undefined)) throw new ValidationError('Nothing to change: send at least one field', [{ path: 'body', message: 'at least one field is required' }])
-      await owned(user, id)
-      const updated = await repo.updateProduct(db, id, { ...changes, updated_at: clock() })
-      if (!updated) throw new NotFoundError(`Product ${id} not found`)
-      return toProductResponse(updated)
-    },
+    update,
+    /** PUT: the body is the whole product, so a description left out is cleared, not kept. */
+    replace: (user: AuthenticatedUser, id: string, body: ProductBody) => update(user, id, { ...body, description: body.description ?? null }),
 
     async remove(user: AuthenticatedUser, id: string) {
       await owned(user, id)
