@@ -1,0 +1,135 @@
+/**
+ * GET /api/v1/products/{id} on the real service (auth, token check, product query) against a bare
+ * Koa handler returning the same JSON, both in this process, loaded the same way in the same run.
+ *
+ *   BENCH_DATABASE_URL / TEST_DATABASE_URL  PostgreSQL server to use (a scratch database is made on it); unset: embedded PGlite
+ *   BENCH_DURATION     seconds measured per target (default 10)
+ *   BENCH_WARMUP       seconds of warm-up per target, not counted (default 3)
+ *   BENCH_CONNECTIONS  concurrent keep-alive connections (default 10)
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Koa from 'koa'
+import autocannon from 'autocannon'
+import { loadConfig } from '../config'
+import { startService, type RunningService } from '../src/service'
+import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
+
+const DURATION_S = envNumber('BENCH_DURATION', 10)
+const WARMUP_S = envNumber('BENCH_WARMUP', 3)
+const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 10))
+const TARGET_RATIO = 0.4
+
+interface Measurement {
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+}
+
+/**
+ * Loads one URL. The load generator runs in a worker thread so it does not take event-loop time
+ * from the servers it measures, which share this process's main thread.
+ */
+async function load(url: string, seconds: number, headers: Record<string, string> = {}): Promise<Measurement> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, workers: 1 })
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}: ${result.non2xx} non-2xx responses and ${result.errors} errors out of ${result.requests.total} requests`)
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total }
+}
+
+async function call<T = unknown>(service: RunningService, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  const response = await fetch(`${service.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+  return JSON.parse(text) as T
+}
+
+/** A user, their token and one product: what the measured request needs. */
+async function seed(service: RunningService): Promise<{ token: string; productId: string; product: unknown }> {
+  const tag = Date.now().toString(36)
+  const credentials = { email: `bench-${tag}@example.com`, password: 'bench password 123' }
+  await call(service, 'POST', '/api/v1/auth/register', { ...credentials, username: `bench_${tag}` })
+  const { access_token: token } = await call<{ access_token: string }>(service, 'POST', '/api/v1/auth/login', credentials)
+  const created = await call<{ id: string }>(service, 'POST', '/api/v1/products/', { name: 'Bench widget', description: 'A product to read', price: '19.99', category: 'bench', stock: 7 }, token)
+  const product = await call(service, 'GET', `/api/v1/products/${created.id}`, undefined, token)
+  return { token, productId: created.id, product }
+}
+
+async function startBareHandler(body: unknown): Promise<{ url: string; server: Server }> {
+  const app = new Koa()
+  app.use((ctx) => {
+    ctx.body = body
+  })
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server }
+}
+
+// autocannon records latency in whole milliseconds, so a sub-millisecond answer reads as 0.
+const ms = (value: number): string => (value === 0 ? '<1' : String(value))
+
+function row(name: string, m: Measurement): string {
+  return `${name.padEnd(34)}${m.rps.toFixed(0).padStart(10)}${ms(m.p50).padStart(10)}${ms(m.p99).padStart(10)}${String(m.requests).padStart(12)}`
+}
+
+async function main(): Promise<void> {
+  const baseUrl = benchDatabaseUrl()
+  const scratch = baseUrl ? await createScratchDatabase(baseUrl) : undefined
+  const databaseName = scratch ? 'PostgreSQL' : 'embedded PGlite'
+  console.log(`database: ${scratch ? `PostgreSQL at ${redactUrl(baseUrl!)} (scratch database, dropped afterwards)` : 'embedded PGlite, in memory (set BENCH_DATABASE_URL for PostgreSQL)'}`)
+  console.log(`load: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per target`)
+
+  const config = loadConfig(
+    { ...process.env, ENV: 'local' },
+    { ENV: 'local', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'fatal', ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '', PGLITE_DATA_DIR: 'memory://' }) },
+  )
+  const service = await startService(config)
+  let bare: Server | undefined
+  try {
+    const { token, productId, product } = await seed(service)
+    const bareHandler = await startBareHandler(product)
+    bare = bareHandler.server
+    const realUrl = `${service.url}/api/v1/products/${productId}`
+    const auth = { authorization: `Bearer ${token}` }
+
+    console.log('warming up …')
+    await load(realUrl, WARMUP_S, auth)
+    await load(bareHandler.url, WARMUP_S)
+    console.log('measuring the bare handler …')
+    const baseline = await load(bareHandler.url, DURATION_S)
+    console.log('measuring the real endpoint …')
+    const real = await load(realUrl, DURATION_S, auth)
+
+    const ratio = real.rps / baseline.rps
+    // The target is set for real PostgreSQL; the embedded database serves one query at a time.
+    const met = scratch ? ratio >= TARGET_RATIO : null
+    console.log(`\n${''.padEnd(34)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'requests'.padStart(12)}`)
+    console.log(row('bare Koa handler', baseline))
+    console.log(row('GET /api/v1/products/{id}', real))
+    const verdict = met === null ? 'not applicable on the embedded database' : met ? 'met' : 'NOT met'
+    console.log(`\nratio real/bare: ${(ratio * 100).toFixed(1)}% — target ≥ ${TARGET_RATIO * 100}% on PostgreSQL: ${verdict}\n`)
+    printResult({
+      figure: `GET /api/v1/products/{id} vs bare Koa (${databaseName})`,
+      value: Math.round(real.rps),
+      unit: 'req/s',
+      baseline: Math.round(baseline.rps),
+      ratio: Math.round(ratio * 1000) / 1000,
+      target: TARGET_RATIO,
+      met,
+    })
+  } finally {
+    bare?.closeAllConnections()
+    bare?.close()
+    await service.close()
+    await scratch?.drop()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
