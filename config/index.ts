@@ -46,6 +46,13 @@ export const ConfigSchema = z
     TIMER_POLL_MS: int(50, 60_000).default(1_000),
     /** A snapshot of each room is stored every N events, so time travel never replays a whole history. */
     SNAPSHOT_EVERY: int(1, 100_000).default(100),
+    STREAM_TOKEN_TTL_SECONDS: int(10, 3_600).default(300),
+    SSE_HEARTBEAT_MS: int(100, 600_000).default(30_000),
+    SSE_RETRY_MS: int(100, 600_000).default(3_000),
+    /** Bytes queued for one slow SSE client before its stream is closed (it resumes with Last-Event-ID). */
+    SSE_MAX_BUFFER_BYTES: int(1_024, 64 * 1_024 * 1_024).default(1_024 * 1_024),
+    /** How often the log subscription reads without a wake-up (the backstop). */
+    SUBSCRIPTION_POLL_MS: int(50, 60_000).default(1_000),
   })
   .superRefine((c, ctx) => {
     if (c.ENV !== 'production') return

@@ -11,6 +11,7 @@ import type { AuthService } from './auth/auth.service'
 import type { ProductService } from './products/product.service'
 import type { PlanService } from './plans/plan.service'
 import type { RoomService } from './rooms/room.service'
+import type { RoomStreamHub } from './rooms/room-stream'
 import { requestId } from './http/request-id'
 import { requestLogger } from './http/request-logger'
 import { errorHandler } from './http/error-handler'
@@ -35,6 +36,7 @@ export interface AppDeps {
   products: ProductService
   plans: PlanService
   rooms: RoomService
+  hub: RoomStreamHub
 }
 
 /** Path prefixes whose every route needs a signed-in user. */

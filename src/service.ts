@@ -15,6 +15,11 @@ import { createPlanService } from './plans/plan.service'
 import { createRoomService } from './rooms/room.service'
 import { RoomRuntime } from './rooms/room-runtime'
 import { TimerScheduler } from './rooms/timer-scheduler'
+import { RoomStreamHub } from './rooms/room-stream'
+import { ProjectionWorker } from './rooms/projector'
+import { EventNotifier } from './event-store/notifier'
+import { LogSubscription } from './event-store/subscription'
+import { projections } from '../projections'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -25,6 +30,10 @@ export interface RunningService {
   logger: Logger
   runtime: RoomRuntime
   timers: TimerScheduler
+  hub: RoomStreamHub
+  subscription: LogSubscription
+  projector: ProjectionWorker
+  notifier: EventNotifier
   close(): Promise<void>
 }
 
@@ -53,6 +62,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY })
   const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
   const plans = createPlanService({ db, clock, newId: uuid })
+
+  // One log subscription per process feeds everything local: SSE fan-out and async projections.
+  const notifier = new EventNotifier({ url: database.kind === 'postgres' ? database.url : undefined, pool: database.pool, logger })
+  runtime.on('appended', () => notifier.appended())
+  const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
+  const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
+  const projector = new ProjectionWorker(db, Object.values(projections), logger)
+  subscription.onBatch((events) => hub.publish(events))
+  subscription.onBatch(() => void projector.wake())
   const app = createApp({
     config,
     logger,
@@ -64,7 +82,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     products: createProductService({ db, clock, newId: uuid }),
     plans,
     rooms: createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null }),
+    hub,
   })
+  await notifier.start()
+  await subscription.start()
+  void projector.wake()
+  hub.start()
   timers.start()
   const server = app.listen(config.PORT, config.HOST)
   await new Promise<void>((resolve, reject) => {
@@ -78,13 +101,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let closing: Promise<void> | undefined
   async function close(): Promise<void> {
     closing ??= (async () => {
-      await stopServer(server, config.SHUTDOWN_TIMEOUT_MS)
+      // Stop accepting first; then end the streams (with a retry hint) so the close is not held up by them.
+      const stopped = stopServer(server, config.SHUTDOWN_TIMEOUT_MS)
+      hub.closeAll(config.SSE_RETRY_MS)
+      await stopped
       await timers.stop()
+      await subscription.stop()
+      await projector.idle()
+      await notifier.close()
       if (ownsDatabase) await database.close()
     })()
     return closing
   }
-  return { url, server, database, logger, runtime, timers, close }
+  return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, close }
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */

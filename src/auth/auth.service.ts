@@ -27,6 +27,8 @@ export const toUserResponse = (u: Omit<UserRow, 'password_hash' | 'updated_at'>)
   created_at: u.created_at.toISOString(),
 })
 
+const STREAM_SCOPE = 'stream'
+
 export type AuthService = ReturnType<typeof createAuthService>
 
 export function createAuthService({ db, config, clock, newId }: AuthDeps) {
@@ -59,11 +61,18 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
     return { access_token: issued.token, token_type: 'bearer' as const, expires_in: issued.expiresIn, user: toUserResponse(user) }
   }
 
-  /** Resolves a bearer token to its user; expired, revoked, forged or orphaned tokens are all 401. */
-  async function authenticate(token: string): Promise<AuthenticatedUser> {
+  /**
+   * Resolves a token to its user; expired, revoked, forged or orphaned tokens are all 401.
+   * Without `streamOf` only a full user token passes; with it, only a stream token for that room.
+   */
+  async function authenticate(token: string, streamOf?: { roomId: string }): Promise<AuthenticatedUser> {
     const claims = await verifyToken(tokenConfig, token, clock())
-    // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
-    if (claims.scope !== undefined || claims.room_id !== undefined) throw new UnauthorizedError('A scoped token cannot be used here')
+    if (streamOf) {
+      if (claims.scope !== STREAM_SCOPE || claims.room_id !== streamOf.roomId) throw new UnauthorizedError('This stream token is not valid for this room')
+    } else if (claims.scope !== undefined || claims.room_id !== undefined) {
+      // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
+      throw new UnauthorizedError('A scoped token cannot be used here')
+    }
     const user = await findUserForToken(db, claims.sub, claims.jti)
     if (!user) throw new UnauthorizedError('Token is revoked or its user no longer exists')
     return { id: user.id, email: user.email, username: user.username, role: user.role, created_at: user.created_at, token: claims }
@@ -73,5 +82,11 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
     await revokeToken(db, { jti: user.token.jti, userId: user.id, expiresAt: new Date(user.token.exp * 1000) })
   }
 
-  return { register, login, authenticate, logout }
+  /** A short-lived token that only opens the event stream of one room (EventSource cannot send headers). */
+  async function issueStreamToken(user: AuthenticatedUser, roomId: string) {
+    const issued = await signToken(tokenConfig, user.id, clock(), { ttlSeconds: config.STREAM_TOKEN_TTL_SECONDS, extra: { scope: STREAM_SCOPE, room_id: roomId } })
+    return { token: issued.token, token_type: 'stream' as const, expires_in: issued.expiresIn, room_id: roomId }
+  }
+
+  return { register, login, authenticate, logout, issueStreamToken }
 }

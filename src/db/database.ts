@@ -3,6 +3,7 @@ import type { UserTable } from './user.table'
 import type { RevokedTokenTable } from './revoked-token.table'
 import type { ProductTable } from './product.table'
 import type { EventTable } from './event.table'
+import type { ProjectionCheckpointTable, RoomOverviewTable, UserRoomTable } from './projection.table'
 import type { InterviewPlanTable, RoomSnapshotTable, RoomStatusTable, RoomTimerTable } from './room.table'
 
 export interface Database {
@@ -14,6 +15,9 @@ export interface Database {
   room_timers: RoomTimerTable
   room_snapshots: RoomSnapshotTable
   interview_plans: InterviewPlanTable
+  projection_checkpoints: ProjectionCheckpointTable
+  room_overview: RoomOverviewTable
+  user_rooms: UserRoomTable
 }
 
 export type Db = Kysely<Database>

@@ -8,7 +8,8 @@ import { isDatabaseUnavailable } from '../db/errors'
 export const errorHandler = (): Middleware => async (ctx, next) => {
   try {
     await next()
-    if (ctx.status === 404 && ctx.body === undefined) {
+    // respond === false: the route wrote the response itself (an event stream).
+    if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
       throw new AppError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`)
     }
     // The router's 405 (its Allow header stays) would otherwise go out as plain text.

@@ -39,13 +39,6 @@ export async function findRoomStatus(db: Db, roomId: string): Promise<RoomStatus
   return db.selectFrom('room_status').selectAll().where('room_id', '=', roomId).executeTakeFirst()
 }
 
-export async function listRoomStatus(db: Db, filter: { ownerId?: string; states?: string[]; limit: number; offset: number }): Promise<RoomStatusRow[]> {
-  let query = db.selectFrom('room_status').selectAll()
-  if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId)
-  if (filter.states?.length) query = query.where('state', 'in', filter.states)
-  return query.orderBy('opened_at', 'desc').limit(filter.limit).offset(filter.offset).execute()
-}
-
 /**
  * Replaces the room's timers with the ones its new state needs, in the caller's transaction.
  * The writing process holds a lease until shortly after each is due; if it dies, others take over.

@@ -2,7 +2,10 @@ import type { Context } from 'koa'
 import { body, routeConfig } from 'koa-swagger-decorator'
 import { currentUser } from '../http/current-user'
 import type { RoomCommand } from '../../machines/interview-room'
+import { ValidationError } from '../http/errors'
+import { serveRoomStream } from './room-stream'
 import {
+  EventsQuery,
   HistoryQuery,
   InjectContextBody,
   InjectProblemBody,
@@ -74,6 +77,40 @@ export class RoomController {
     ctx.body = await ctx.deps.rooms.status(currentUser(ctx), args.params.room_id)
   }
 
+  @routeConfig({
+    method: 'get',
+    path: `${ROOM}/events`,
+    summary: 'Server-Sent Events: `connected`, then every fact of the room (resumable with Last-Event-ID), and heartbeats',
+    description: 'Authenticate with a Bearer header or ?access_token=<stream token from POST …/stream-token>.',
+    tags: TAG,
+    security,
+    request: { params: RoomParams, query: EventsQuery },
+  })
+  async events(ctx: Context, args: Args<EventsQuery>) {
+    const user = currentUser(ctx)
+    const roomId = args.params.room_id
+    const lastEventId = resumePoint(ctx.get('Last-Event-ID'), args.query.last_event_id)
+    const { db, hub, logger, config } = ctx.deps
+    await serveRoomStream(
+      { db, hub, logger, retryMs: config.SSE_RETRY_MS, maxBufferBytes: config.SSE_MAX_BUFFER_BYTES },
+      ctx.res,
+      roomId,
+      lastEventId,
+      () => ctx.deps.rooms.status(user, roomId),
+    )
+    // The stream is open and written directly; Koa must not respond on top of it.
+    ctx.respond = false
+    ctx.status = 200
+  }
+
+  @routeConfig({ method: 'post', path: `${ROOM}/stream-token`, summary: "A short-lived token for this room's event stream, for EventSource (?access_token=)", tags: TAG, security, request: room })
+  async streamToken(ctx: Context, args: Args) {
+    const user = currentUser(ctx)
+    await ctx.deps.rooms.status(user, args.params.room_id)
+    const issued = await ctx.deps.auth.issueStreamToken(user, args.params.room_id)
+    ctx.body = { success: true, ...issued, url: `/api/interview/${args.params.room_id}/events?access_token=${issued.token}` }
+  }
+
   @routeConfig({ method: 'get', path: `${ROOM}/history`, summary: 'Every event with the machine state and status after it', tags: TAG, security, request: { params: RoomParams, query: HistoryQuery } })
   async history(ctx: Context, args: Args<HistoryQuery>) {
     ctx.body = await ctx.deps.rooms.history(currentUser(ctx), args.params.room_id, args.query)
@@ -105,4 +142,11 @@ export class RoomController {
   async connections(ctx: Context) {
     ctx.body = await ctx.deps.rooms.connections(currentUser(ctx))
   }
+}
+
+/** Last-Event-ID (header, as EventSource sends it) or ?last_event_id=: a stream position ≥ 0. */
+function resumePoint(header: string, query: number | undefined): number | undefined {
+  if (!header) return query
+  if (!/^\d{1,10}$/.test(header.trim())) throw new ValidationError('Invalid Last-Event-ID', [{ path: 'headers.last-event-id', message: 'must be a whole number ≥ 0' }])
+  return Number(header.trim())
 }

@@ -52,3 +52,9 @@ export const RoomListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 })
 export type RoomListQuery = z.infer<typeof RoomListQuery>
+
+export const EventsQuery = z.object({
+  last_event_id: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
+  access_token: z.string().max(4_096).optional(),
+})
+export type EventsQuery = z.infer<typeof EventsQuery>

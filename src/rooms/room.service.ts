@@ -6,7 +6,8 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { CommandRefused, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
 import type { PlanService } from '../plans/plan.service'
 import type { RoomRuntime } from './room-runtime'
-import { findRoomStatus, listRoomStatus } from './room.repository'
+import { findRoomStatus } from './room.repository'
+import { listOpenRooms, listUserRooms } from './overview.repository'
 import { restoreSnapshot } from '../../machines/interview-room'
 import { roomTimeline, snapshotAt } from './replay'
 import type { HistoryQuery, InjectContextBody, InjectProblemBody, RoomListQuery, StartInterviewBody, StateQuery } from './room.schemas'
@@ -111,15 +112,30 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       return { success: true, ...roomSummary(row, clock()) }
     },
 
+    /** From the user_rooms projection: eventually consistent, a moment behind the commands. */
     async list(user: AuthenticatedUser, query: RoomListQuery) {
       const states = query.state === 'open' ? OPEN_STATES : query.state ? [query.state] : undefined
-      const rows = await listRoomStatus(db, { ownerId: user.role === 'admin' ? undefined : user.id, states, limit: query.limit, offset: query.offset })
-      return { success: true, rooms: rows.map((r) => roomSummary(r, clock())), limit: query.limit, offset: query.offset }
+      const rows = await listUserRooms(db, { ownerId: user.role === 'admin' ? undefined : user.id, states, limit: query.limit, offset: query.offset })
+      const rooms = rows.map((r) => ({
+        ...r,
+        opened_at: r.opened_at.toISOString(),
+        started_at: r.started_at?.toISOString() ?? null,
+        completed_at: r.completed_at?.toISOString() ?? null,
+      }))
+      return { success: true, rooms, limit: query.limit, offset: query.offset }
     },
 
+    /** From the room_overview projection: open rooms with their connections. */
     async connections(user: AuthenticatedUser) {
-      const rows = await listRoomStatus(db, { ownerId: user.role === 'admin' ? undefined : user.id, states: OPEN_STATES, limit: 1_000, offset: 0 })
-      return { success: true, total_rooms: rows.length, total_peers: 0, active_bots: 0, rooms: rows.map((r) => roomSummary(r, clock())) }
+      const rows = await listOpenRooms(db, user.role === 'admin' ? undefined : user.id, 1_000)
+      const rooms = rows.map((r) => ({ ...r, last_event_at: r.last_event_at.toISOString() }))
+      return {
+        success: true,
+        total_rooms: rooms.length,
+        total_peers: rooms.reduce((n, r) => n + r.peers, 0),
+        active_bots: rooms.filter((r) => r.bot_status !== 'idle').length,
+        rooms,
+      }
     },
 
     async injectProblem(user: AuthenticatedUser, body: InjectProblemBody, requestId?: string) {

@@ -1,0 +1,81 @@
+import { EventEmitter } from 'node:events'
+import pg from 'pg'
+import type { Logger } from '../logger'
+
+export const CHANNEL = 'mi_events'
+
+/**
+ * Wake-ups for log readers: hints, never the data. Always in process; across processes by
+ * LISTEN/NOTIFY on real PostgreSQL (one listening connection per process, reconnecting by itself).
+ */
+export class EventNotifier extends EventEmitter<{ wake: [] }> {
+  private listener?: pg.Client
+  private notifyPending = false
+  private closed = false
+  private reconnectDelayMs = 250
+  listening = false
+
+  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger }) {
+    super()
+    this.setMaxListeners(100)
+  }
+
+  /** Starts listening (real PostgreSQL only); resolves once the first LISTEN is in place or has failed. */
+  async start(): Promise<void> {
+    if (this.options.url) await this.connect()
+  }
+
+  /** Called after a commit that appended events: wake local readers now, and other processes soon. */
+  appended(): void {
+    this.emit('wake')
+    if (!this.options.pool || !this.options.url || this.notifyPending) return
+    // Coalesce a burst of commits into one NOTIFY; it is sent after the commits, outside them.
+    this.notifyPending = true
+    setImmediate(() => {
+      this.notifyPending = false
+      this.options.pool!.query(`select pg_notify('${CHANNEL}', '')`).catch((err) => this.options.logger.debug({ err }, 'notify failed'))
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const client = this.listener
+    this.listener = undefined
+    this.listening = false
+    await client?.end().catch(() => undefined)
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.url, application_name: 'mock-interview-api listener' })
+    client.on('notification', () => this.emit('wake'))
+    client.on('error', (err) => {
+      this.options.logger.warn({ err }, 'event listener connection failed; reconnecting')
+      this.reconnect(client)
+    })
+    client.on('end', () => this.reconnect(client))
+    try {
+      await client.connect()
+      await client.query(`listen ${CHANNEL}`)
+      if (this.closed) return void (await client.end())
+      this.listener = client
+      this.listening = true
+      this.reconnectDelayMs = 250
+      // Anything appended while we were not listening is found by reading again.
+      this.emit('wake')
+    } catch (err) {
+      this.options.logger.warn({ err }, 'could not LISTEN for events; retrying')
+      this.reconnect(client)
+    }
+  }
+
+  private reconnect(client: pg.Client): void {
+    if (this.closed || (this.listener && this.listener !== client)) return
+    if (this.listener === client) this.listener = undefined
+    this.listening = false
+    client.removeAllListeners('end')
+    client.end().catch(() => undefined)
+    const delay = this.reconnectDelayMs
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 5_000)
+    setTimeout(() => void this.connect(), delay).unref()
+  }
+}

@@ -1,0 +1,67 @@
+import type { ServerResponse } from 'node:http'
+
+export interface SseMessage {
+  id?: number
+  event: string
+  data: unknown
+}
+
+export const formatSse = (message: SseMessage): string =>
+  `${message.id === undefined ? '' : `id: ${message.id}\n`}event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`
+
+/**
+ * One open event stream. Writes never wait: when more than `maxBufferBytes` are queued for a
+ * slow client, the stream is closed (it resumes with Last-Event-ID) so it never slows the rest.
+ */
+export class SseStream {
+  closed = false
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly maxBufferBytes: number,
+    private readonly onClose: (reason: 'client' | 'overflow' | 'server') => void,
+  ) {
+    res.on('close', () => this.finish('client'))
+  }
+
+  /** Sends the response head; the first bytes tell the client how soon to reconnect. */
+  open(retryMs: number): void {
+    this.res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    })
+    this.res.socket?.setNoDelay(true)
+    this.write(`retry: ${retryMs}\n\n`)
+  }
+
+  send(message: SseMessage): boolean {
+    return this.write(formatSse(message))
+  }
+
+  write(chunk: string): boolean {
+    if (this.closed) return false
+    if (this.res.writableLength > this.maxBufferBytes) {
+      this.finish('overflow')
+      this.res.destroy()
+      return false
+    }
+    this.res.write(chunk)
+    return true
+  }
+
+  /** Ends the stream cleanly, after a last retry hint (server shutdown). */
+  end(retryMs?: number): void {
+    if (this.closed) return
+    if (retryMs !== undefined) this.res.write(`retry: ${retryMs}\n\n`)
+    this.finish('server')
+    this.res.end()
+  }
+
+  private finish(reason: 'client' | 'overflow' | 'server'): void {
+    if (this.closed) return
+    this.closed = true
+    this.onClose(reason)
+  }
+}
