@@ -1,18 +1,9 @@
-import { ConfigError, loadConfig } from '../config'
+import { configOrExit } from './cli/cli'
 import { createLogger } from './logger'
 import { startService } from './service'
 
 async function main(): Promise<void> {
-  let config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message)
-      process.exit(78)
-    }
-    throw error
-  }
+  const config = configOrExit()
   const logger = createLogger(config)
   const service = await startService(config, { logger })
   logger.info({ env: config.ENV, database: service.database.kind }, `API listening on ${service.url} — docs at ${service.url}/docs`)

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify, errors } from 'jose'
 import type { Config } from '../../config'
 import { UnauthorizedError } from '../http/errors'
@@ -23,7 +23,13 @@ export interface IssuedToken {
   expiresIn: number
 }
 
-const key = (config: TokenConfig) => new TextEncoder().encode(config.JWT_SECRET_KEY)
+// jose imports a raw secret on every call; a KeyObject made once per secret skips that work.
+const keys = new Map<string, KeyObject>()
+function key(config: TokenConfig): KeyObject {
+  let k = keys.get(config.JWT_SECRET_KEY)
+  if (!k) keys.set(config.JWT_SECRET_KEY, (k = createSecretKey(Buffer.from(config.JWT_SECRET_KEY, 'utf8'))))
+  return k
+}
 
 /** Signs an HS256 token for a user; `extra` narrows it (a room-scoped stream token, say). */
 export async function signToken(

@@ -3,7 +3,8 @@
  * PGLITE_DATA_DIR) up to the latest migration and says what it applied.
  * The server migrates on start-up too; this is for deploying schema changes ahead of new code.
  */
-import { ConfigError, loadConfig, type Config } from '../../config'
+import type { Config } from '../../config'
+import { configOrExit, runCli } from './cli'
 import { migrations } from '../../migrations'
 import { openDatabase } from '../db/connection'
 import { migrateToLatest } from '../db/migrate'
@@ -16,17 +17,7 @@ function describeTarget(config: Config): string {
 }
 
 async function main(): Promise<number> {
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message)
-      return 78
-    }
-    throw error
-  }
-
+  const config = configOrExit()
   const target = describeTarget(config)
   console.log(`migrating ${target}`)
   const database = await openDatabase(config)
@@ -44,10 +35,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`migrate: ${error instanceof Error ? error.message : String(error)}`)
-    process.exit(1)
-  },
-)
+runCli('migrate', main)

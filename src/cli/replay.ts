@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../../config'
+import { configOrExit, runCli } from './cli'
 import { openDatabase } from '../db/connection'
 import { createLogger } from '../logger'
 import { replayRoom, snapshotAt } from '../rooms/replay'
@@ -9,7 +9,7 @@ import { roomState, roomStatus, stateValuePath } from '../../machines/interview-
 const USAGE = 'usage: npm run replay -- <room_id> [--version N | --at <ISO time>] [--json]'
 
 /** Prints a room's history replayed through the machine: one row per event, or the state at a point. */
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { version: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const at = values.at === undefined ? undefined : new Date(values.at)
   if (at && Number.isNaN(at.getTime())) return fail(`--at must be an ISO 8601 time\n${USAGE}`)
 
-  const config = loadConfig()
+  const config = configOrExit()
   const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
   try {
     const bounded = version !== undefined || at !== undefined
@@ -37,24 +37,22 @@ async function main(): Promise<void> {
       },
       { toVersion: upTo?.version },
     )
-    if (rows.length === 0) return fail(`room ${roomId} has no events`)
+    if (rows.length === 0) return fail(`room ${roomId} has no events`, 1)
     if (values.json) {
       const final = upTo ?? null
       console.log(JSON.stringify({ room_id: roomId, timeline: rows, ...(final ? { state: roomState(final.snapshot), version: final.version } : {}) }, null, 2))
     } else {
       console.table(rows)
     }
+    return 0
   } finally {
     await database.close()
   }
 }
 
-function fail(message: string): void {
+function fail(message: string, code = 2): number {
   console.error(message)
-  process.exitCode = 2
+  return code
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error)
-  process.exit(1)
-})
+runCli('replay', main)

@@ -1,6 +1,5 @@
 import type { AppDeps } from '../app'
 import type { AuthenticatedUser } from '../auth/auth.service'
-import type { Logger } from '../logger'
 
 declare module 'koa' {
   interface DefaultContext {
@@ -8,7 +7,6 @@ declare module 'koa' {
   }
   interface DefaultState {
     requestId: string
-    log?: Logger
     user?: AuthenticatedUser
   }
 }

@@ -19,7 +19,7 @@ export const errorHandler = (): Middleware => async (ctx, next) => {
   } catch (thrown) {
     const error = toAppError(thrown)
     if (error.status >= 500 && !(thrown instanceof AppError)) {
-      ctx.state.log?.error({ err: thrown }, 'unhandled error')
+      ctx.deps.logger.error({ err: thrown, request_id: ctx.state.requestId }, 'unhandled error')
     }
     ctx.status = error.status
     ctx.set(error.headers)

@@ -9,7 +9,6 @@ export const redactUrl = (url: string): string => url.replace(SECRET_QUERY, '$1[
 /** One log line per request: method, path, status, duration, user and request id. Never bodies or headers. */
 export const requestLogger = (logger: Logger): Middleware => async (ctx, next) => {
   const started = performance.now()
-  ctx.state.log = logger.child({ request_id: ctx.state.requestId }, true)
   try {
     await next()
   } finally {
