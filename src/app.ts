@@ -12,6 +12,8 @@ import type { ProductService } from './products/product.service'
 import type { PlanService } from './plans/plan.service'
 import type { RoomService } from './rooms/room.service'
 import type { RoomStreamHub } from './rooms/room-stream'
+import type { Metrics } from './metrics/metrics'
+import { httpMetrics } from './http/metrics'
 import { requestId } from './http/request-id'
 import { requestLogger } from './http/request-logger'
 import { errorHandler } from './http/error-handler'
@@ -37,6 +39,9 @@ export interface AppDeps {
   plans: PlanService
   rooms: RoomService
   hub: RoomStreamHub
+  metrics: Metrics
+  /** What GET /ready checks, each true when fine. */
+  readiness: () => Promise<Record<string, boolean>>
 }
 
 /** Path prefixes whose every route needs a signed-in user. */
@@ -58,6 +63,7 @@ export function createApp(deps: AppDeps): Koa {
   app
     .use(requestId())
     .use(requestLogger(deps.logger))
+    .use(httpMetrics(deps.metrics.http))
     .use(errorHandler())
     .use(
       cors({

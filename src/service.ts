@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from '../config'
 import { createApp } from './app'
 import { openDatabase, type DatabaseHandle } from './db/connection'
-import { migrateToLatest } from './db/migrate'
+import { migrateToLatest, pendingMigrations } from './db/migrate'
 import { createLogger, type Logger } from './logger'
 import { systemClock, uuid, type Clock } from './clock'
 import { createAuthService } from './auth/auth.service'
@@ -20,6 +20,8 @@ import { ProjectionWorker } from './rooms/projector'
 import { EventNotifier } from './event-store/notifier'
 import { LogSubscription } from './event-store/subscription'
 import { projections } from '../projections'
+import { createMetrics } from './metrics/metrics'
+import { sql } from 'kysely'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -34,6 +36,7 @@ export interface RunningService {
   subscription: LogSubscription
   projector: ProjectionWorker
   notifier: EventNotifier
+  metrics: ReturnType<typeof createMetrics>
   close(): Promise<void>
 }
 
@@ -69,6 +72,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
   const projector = new ProjectionWorker(db, Object.values(projections), logger)
+  const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
+  const readiness = async () => ({
+    database: await sql`select 1`.execute(db).then(() => true, () => false),
+    migrations: await pendingMigrations(db).then((pending) => pending.length === 0, () => false),
+    subscription: subscription.isRunning && subscription.lastError === undefined,
+  })
+  metrics.addGauge({ name: 'event_listener_up', help: '1 while the LISTEN connection for cross-process wake-ups is up (always 1 embedded)', read: () => Number(database.kind === 'embedded' || notifier.listening) })
   subscription.onBatch((events) => hub.publish(events))
   subscription.onBatch(() => void projector.wake())
   const app = createApp({
@@ -83,6 +93,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     plans,
     rooms: createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null }),
     hub,
+    metrics,
+    readiness,
   })
   await notifier.start()
   await subscription.start()
@@ -113,7 +125,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     })()
     return closing
   }
-  return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, close }
+  return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, metrics, close }
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */

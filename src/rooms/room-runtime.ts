@@ -57,6 +57,8 @@ export interface RoomRuntimeOptions {
  * any room; the stream's unique position is the only fence, the cache only a cache.
  */
 export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
+  /** Counters read by /metrics. */
+  readonly stats = { conflicts: 0, exhausted: 0 }
   private readonly cache = new Map<string, LoadedRoom>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly snapshotEvery: number
@@ -116,7 +118,9 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error
         this.cache.delete(roomId)
+        this.stats.conflicts++
         if (attempt >= this.maxRetries) {
+          this.stats.exhausted++
           throw new ConflictError(`Room ${roomId} is changing too fast; retry`, { room_id: roomId }, 'concurrency_conflict')
         }
         this.options.logger.debug({ room_id: roomId, attempt }, 'append conflict; retrying')

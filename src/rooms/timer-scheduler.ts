@@ -30,6 +30,8 @@ interface Armed {
  * between processes append exactly one fact.
  */
 export class TimerScheduler {
+  /** Counters read by /metrics. */
+  readonly stats = { armed: 0, fired: 0, stale: 0, failed: 0 }
   private readonly armed = new Map<string, Armed>()
   private poller?: NodeJS.Timeout
   private polling?: Promise<void>
@@ -77,6 +79,7 @@ export class TimerScheduler {
 
   private armOne(key: string, roomId: string, timer: DueTimer): void {
     const delay = Math.max(0, Date.parse(timer.due_at) - this.options.clock().getTime())
+    this.stats.armed++
     const handle = setTimeout(() => {
       this.armed.delete(key)
       void this.fire(roomId, timer)
@@ -88,10 +91,15 @@ export class TimerScheduler {
     const { runtime, db, logger } = this.options
     try {
       const result = await runtime.execute(roomId, { type: 'timerDue', kind: timer.kind, sequence: timer.sequence, due_at: timer.due_at }, { causation: `timer:${timer.kind}` })
+      this.stats.fired++
       // Nothing appended: the room moved on since this timer was armed. Drop the stale row.
-      if (result.facts.length === 0) await deleteTimer(db, roomId, timer.kind, timer.due_at)
+      if (result.facts.length === 0) {
+        this.stats.stale++
+        await deleteTimer(db, roomId, timer.kind, timer.due_at)
+      }
     } catch (err) {
       if (err instanceof CommandRefused) return
+      this.stats.failed++
       // Left in the table: the lease runs out and a poll (here or elsewhere) fires it again.
       logger.warn({ err, room_id: roomId, timer }, 'timer could not fire; will retry')
     }

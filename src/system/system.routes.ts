@@ -1,6 +1,8 @@
 import Router from '@koa/router'
 import { sql } from 'kysely'
-import { UnavailableError } from '../http/errors'
+import { timingSafeEqual } from 'node:crypto'
+import { UnauthorizedError, UnavailableError } from '../http/errors'
+import { bearerToken } from '../http/auth'
 
 /** `GET /` (what this is and where to go) and `GET /health` (the database answers, or 503). */
 export function systemRouter(info: { name: string; version: string }): Router {
@@ -9,7 +11,7 @@ export function systemRouter(info: { name: string; version: string }): Router {
     ctx.body = {
       name: info.name,
       version: info.version,
-      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', auth: '/api/v1/auth', products: '/api/v1/products' },
+      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', ready: '/ready', metrics: '/metrics', auth: '/api/v1/auth', products: '/api/v1/products', interview_plans: '/api/v1/mock-interviews', rooms: '/api/interview/rooms' },
     }
   })
   router.get('/health', async (ctx) => {
@@ -21,5 +23,24 @@ export function systemRouter(info: { name: string; version: string }): Router {
     }
     ctx.body = { status: 'ok', database: { kind: ctx.deps.databaseKind, latency_ms: Math.round((performance.now() - started) * 10) / 10 } }
   })
+  // Readiness: the database answers, migrations ran, and the log subscription is reading.
+  router.get('/ready', async (ctx) => {
+    const checks = await ctx.deps.readiness()
+    const ready = Object.values(checks).every(Boolean)
+    ctx.status = ready ? 200 : 503
+    ctx.body = ready ? { status: 'ready', checks } : { error: { code: 'unavailable', message: 'Not ready', details: checks }, request_id: ctx.state.requestId }
+  })
+  router.get('/metrics', async (ctx) => {
+    const expected = ctx.deps.config.METRICS_TOKEN
+    if (expected && !sameSecret(bearerToken(ctx.get('Authorization')) ?? '', expected)) throw new UnauthorizedError('A metrics token is required')
+    ctx.type = ctx.deps.metrics.registry.contentType
+    ctx.body = await ctx.deps.metrics.render()
+  })
   return router
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
 }

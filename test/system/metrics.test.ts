@@ -1,0 +1,51 @@
+import { expect } from 'chai'
+import { randomUUID } from 'node:crypto'
+import { startService } from '../../src/service'
+import { ctx, testConfig } from '../support/context'
+import { api, newUser } from '../support/http'
+
+const sample = (text: string, name: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(name))
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0
+}
+
+describe('GET /metrics and GET /ready', () => {
+  it('reports ready when the database answers, migrations ran and the subscription reads', async () => {
+    const reply = await api('GET', '/ready')
+    expect(reply.status).to.equal(200)
+    expect(reply.body.checks).to.deep.equal({ database: true, migrations: true, subscription: true })
+  })
+
+  it('exposes Prometheus metrics that move with traffic', async () => {
+    const before = (await api('GET', '/metrics')).text
+    const user = await newUser('metrics')
+    const roomId = `m-${randomUUID().slice(0, 8)}`
+    const phases = [{ sequence: 1, question_id: 'q', duration_minutes: 1, instructions: '' }]
+    expect((await api('POST', '/api/start-interview', { token: user.token, body: { room_id: roomId, phases } })).status).to.equal(201)
+    expect((await api('POST', `/api/interview/${roomId}/timer/start`, { token: user.token })).status).to.equal(200)
+    const reply = await api('GET', '/metrics')
+    expect(reply.status).to.equal(200)
+    expect(reply.headers.get('content-type')).to.match(/text\/plain/)
+    const route = 'http_requests_total{method="POST",route="/api/interview/:room_id/timer/start",status="200"}'
+    expect(sample(reply.text, route)).to.be.greaterThan(sample(before, route))
+    expect(sample(reply.text, 'events_appended_total{type="phase_started"}')).to.be.greaterThan(sample(before, 'events_appended_total{type="phase_started"}'))
+    expect(sample(reply.text, 'timers_armed_total')).to.be.greaterThan(sample(before, 'timers_armed_total'))
+    for (const name of ['http_request_duration_seconds_bucket', 'timer_lateness_seconds', 'sse_clients', 'subscription_lag{unit="events"}', 'projection_checkpoint_position', 'db_pool_total', 'append_conflicts_total']) {
+      expect(reply.text, name).to.include(name)
+    }
+  })
+
+  it('requires the metrics token when one is configured', async () => {
+    const token = 'metrics-token-0123456789'
+    const service = await startService(testConfig({ METRICS_TOKEN: token }), { database: ctx().database })
+    try {
+      expect((await api('GET', '/metrics', { baseUrl: service.url })).status).to.equal(401)
+      expect((await api('GET', '/metrics', { baseUrl: service.url, token: 'wrong-token-0123456789' })).status).to.equal(401)
+      const ok = await api('GET', '/metrics', { baseUrl: service.url, token })
+      expect(ok.status).to.equal(200)
+      expect(ok.text).to.include('http_requests_total')
+    } finally {
+      await service.close()
+    }
+  })
+})
