@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/database'
+import { precompiled } from '../db/precompiled'
 import type { NewUserRow, UserRow } from '../db/user.table'
 
 export async function insertUser(db: Db, user: NewUserRow): Promise<UserRow> {
@@ -14,16 +15,17 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** The token's user, unless the token was revoked: one round trip for every authenticated request. */
-export async function findUserForToken(db: Db, userId: string, jti: string): Promise<UserRow | undefined> {
-  return db
+const userForToken = precompiled((db: Db, userId: string, jti: string) =>
+  db
     .selectFrom('users')
     .selectAll()
     .where('id', '=', userId)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', '=', jti))),
-    )
-    .executeTakeFirst()
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', '=', jti)))),
+)
+
+/** The token's user, unless the token was revoked: one round trip for every authenticated request. */
+export async function findUserForToken(db: Db, userId: string, jti: string): Promise<UserRow | undefined> {
+  return (await userForToken(db, userId, jti))[0]
 }
 
 export async function revokeToken(db: Db, token: { jti: string; userId: string; expiresAt: Date }): Promise<void> {

@@ -53,8 +53,29 @@ export async function signToken(
   return { token, jti, expiresAt: new Date((iat + ttl) * 1000), expiresIn: ttl }
 }
 
+// Verifying an HS256 signature through WebCrypto costs more than the rest of a request. Its result
+// depends only on the token and the key, so tokens verified once are remembered until they expire.
+// (Revocation and the user's existence are still checked in the database on every request.)
+const verified = new WeakMap<TokenConfig, Map<string, Claims>>()
+const VERIFIED_MAX = 10_000
+
 /** Verifies signature (HS256 only), issuer, audience and expiry; any failure is a 401. */
 export async function verifyToken(config: TokenConfig, token: string, now: Date): Promise<Claims> {
+  let cache = verified.get(config)
+  if (!cache) verified.set(config, (cache = new Map()))
+  const known = cache.get(token)
+  if (known) {
+    if (known.exp * 1000 > now.getTime()) return known
+    cache.delete(token)
+    throw new UnauthorizedError('Token has expired')
+  }
+  const claims = await verifyWithJose(config, token, now)
+  if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!)
+  cache.set(token, claims)
+  return claims
+}
+
+async function verifyWithJose(config: TokenConfig, token: string, now: Date): Promise<Claims> {
   try {
     const { payload } = await jwtVerify(token, key(config), {
       algorithms: ['HS256'],

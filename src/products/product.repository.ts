@@ -1,4 +1,5 @@
 import type { Db } from '../db/database'
+import { precompiled } from '../db/precompiled'
 import type { NewProductRow, ProductRow, ProductUpdate } from '../db/product.table'
 
 export interface ProductFilter {
@@ -31,8 +32,10 @@ export async function listProducts(db: Db, filter: ProductFilter, page: Page): P
   return { items, total: Number(count.total) }
 }
 
+const productById = precompiled((db: Db, id: string) => db.selectFrom('products').selectAll().where('id', '=', id))
+
 export async function findProductById(db: Db, id: string): Promise<ProductRow | undefined> {
-  return db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst()
+  return (await productById(db, id))[0]
 }
 
 export async function insertProduct(db: Db, product: NewProductRow): Promise<ProductRow> {
