@@ -13,8 +13,20 @@ export type RoomCommand =
   | { type: 'injectContext'; context_id: string; context_text: string; context_type: string | null }
   /** A durable timer came due: `due_at` is the deadline it was armed for. */
   | { type: 'timerDue'; kind: 'deadline' | 'warning'; sequence: number; due_at: string }
+  /** Bookkeeping of the interview bot: peers, what was said, recordings. */
+  | { type: 'connectPeer'; pc_id: string }
+  | { type: 'disconnectPeer'; pc_id: string; reason: 'closed' | 'failed' | 'restart' | 'shutdown' }
+  | { type: 'recordCandidateMessage'; pc_id: string; text: string }
+  | { type: 'recordBotMessage'; pc_id: string; text: string }
+  | { type: 'saveRecording'; pc_id: string; file: string; duration_seconds: number; size_bytes: number }
 
 export type RoomCommandType = RoomCommand['type']
+
+/** Commands the system issues (timers, the bot); never offered to a user as "allowed". */
+export const INTERNAL_COMMANDS: readonly RoomCommandType[] = ['timerDue', 'connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording']
+
+/** The commands a user could send, out of a state's allowed list. */
+export const publicCommands = (allowed: readonly RoomCommandType[]): RoomCommandType[] => allowed.filter((c) => !INTERNAL_COMMANDS.includes(c))
 
 /** A durable timer the room needs armed right now (derived from the snapshot, never stored in it). */
 export interface DueTimer {

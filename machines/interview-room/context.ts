@@ -31,6 +31,8 @@ export interface RoomContext {
   completed_at: string | null
   completion_reason: string | null
   notes: InjectedNote[]
+  /** pc_ids of the peers connected to the room's bot. */
+  peers: string[]
 }
 
 export const emptyContext = (): RoomContext => ({
@@ -50,6 +52,7 @@ export const emptyContext = (): RoomContext => ({
   completed_at: null,
   completion_reason: null,
   notes: [],
+  peers: [],
 })
 
 export const phaseDurationMs = (phase: Phase): number => Math.round(phase.duration_minutes * 60_000)

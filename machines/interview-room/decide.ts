@@ -1,15 +1,18 @@
 import { addMs, currentPhase, msBetween, phaseDurationMs, type RoomContext } from './context'
-import type { RoomCommand, RoomCommandType } from './commands'
+import { publicCommands, type RoomCommand, type RoomCommandType } from './commands'
 import type { InterviewCompleted, PhaseChanged, RoomFact } from './facts'
 import { applyFact, roomState, type RoomSnapshot, type RoomState } from './snapshot'
 
 /** The commands each state accepts; anything else is refused naming the state and this list. */
+const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording']
+
 export const ALLOWED_COMMANDS: Record<RoomState, RoomCommandType[]> = {
   unopened: ['openRoom'],
-  ready: ['startTimer', 'endInterview', 'injectProblem', 'injectContext'],
-  running: ['pauseTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', 'timerDue'],
-  paused: ['startTimer', 'resumeTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext'],
-  completed: [],
+  ready: ['startTimer', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
+  running: ['pauseTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', 'timerDue', ...BOT],
+  paused: ['startTimer', 'resumeTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
+  // Over for the interview; a peer may still leave, the bot say goodbye, a recording be saved.
+  completed: ['disconnectPeer', 'recordBotMessage', 'saveRecording'],
 }
 
 /** A command the room's current state does not allow. */
@@ -19,7 +22,7 @@ export class CommandRefused extends Error {
     readonly state: RoomState,
     readonly allowed: RoomCommandType[],
   ) {
-    super(`${command} is not allowed while the room is ${state}; allowed: ${allowed.filter((c) => c !== 'timerDue').join(', ') || 'none'}`)
+    super(`${command} is not allowed while the room is ${state}; allowed: ${publicCommands(allowed).join(', ') || 'none'}`)
     this.name = 'CommandRefused'
   }
 }
@@ -74,11 +77,28 @@ function factsFor(ctx: RoomContext, state: RoomState, command: RoomCommand, at: 
     }
     case 'timerDue':
       return timerDue(ctx, command, at)
+    case 'connectPeer':
+      return ctx.peers.includes(command.pc_id) ? [] : [{ type: 'peer_connected', pc_id: command.pc_id, at }]
+    case 'disconnectPeer':
+      return ctx.peers.includes(command.pc_id) ? [{ type: 'peer_disconnected', pc_id: command.pc_id, reason: command.reason, at }] : []
+    case 'recordCandidateMessage':
+      return [{ type: 'candidate_message', pc_id: command.pc_id, text: command.text, sequence: sequenceNow(ctx, state), at }]
+    case 'recordBotMessage':
+      return [{ type: 'bot_message', pc_id: command.pc_id, text: command.text, sequence: sequenceNow(ctx, state), at }]
+    case 'saveRecording': {
+      const { type: _type, ...rest } = command
+      return [{ type: 'recording_saved', ...rest, at }]
+    }
     default: {
       const never: never = command
       throw new Error(`unknown command ${(never as RoomCommand).type}`)
     }
   }
+}
+
+/** The phase under way (or paused), else null: before the start and after the end nothing is. */
+function sequenceNow(ctx: RoomContext, state: RoomState): number | null {
+  return state === 'running' || state === 'paused' ? (currentPhase(ctx)?.sequence ?? null) : null
 }
 
 /** A due timer is honoured only if it is still the one the room would arm now. */

@@ -111,6 +111,49 @@ export interface InterviewCompleted {
   at: string
 }
 
+/** A candidate's browser (one RTCPeerConnection, `pc_id`) joined the room's bot. */
+export interface PeerConnected {
+  type: 'peer_connected'
+  pc_id: string
+  at: string
+}
+
+export interface PeerDisconnected {
+  type: 'peer_disconnected'
+  pc_id: string
+  reason: 'closed' | 'failed' | 'restart' | 'shutdown'
+  at: string
+}
+
+/** What the candidate said to the bot (typed on the data channel). */
+export interface CandidateMessage {
+  type: 'candidate_message'
+  pc_id: string
+  text: string
+  /** The phase it was said in, or null before the first. */
+  sequence: number | null
+  at: string
+}
+
+/** One turn of the interview bot, as sent to the peer `pc_id`. */
+export interface BotMessage {
+  type: 'bot_message'
+  pc_id: string
+  text: string
+  sequence: number | null
+  at: string
+}
+
+/** The candidate's audio from one peer, saved under the room's recordings. */
+export interface RecordingSaved {
+  type: 'recording_saved'
+  pc_id: string
+  file: string
+  duration_seconds: number
+  size_bytes: number
+  at: string
+}
+
 export type RoomFact =
   | RoomOpened
   | PhaseStarted
@@ -122,6 +165,11 @@ export type RoomFact =
   | ProblemInjected
   | ContextInjected
   | InterviewCompleted
+  | PeerConnected
+  | PeerDisconnected
+  | CandidateMessage
+  | BotMessage
+  | RecordingSaved
 
 export type RoomFactType = RoomFact['type']
 
@@ -136,4 +184,9 @@ export const ROOM_FACT_TYPES = [
   'problem_injected',
   'context_injected',
   'interview_completed',
+  'peer_connected',
+  'peer_disconnected',
+  'candidate_message',
+  'bot_message',
+  'recording_saved',
 ] as const satisfies readonly RoomFactType[]

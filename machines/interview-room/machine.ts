@@ -4,6 +4,15 @@ import type { RoomFact } from './facts'
 
 type Fact<T extends RoomFact['type']> = Extract<RoomFact, { type: T }>
 
+/** Facts of the bot's bookkeeping, accepted while the interview is open: no state change. */
+const BOOKKEEPING = {
+  peer_connected: { guard: 'isNewPeer', actions: 'addPeer' },
+  peer_disconnected: { guard: 'isConnectedPeer', actions: 'removePeer' },
+  candidate_message: { actions: 'keep' },
+  bot_message: { actions: 'keep' },
+  recording_saved: { actions: 'keep' },
+} as const
+
 /**
  * The interview room. Its events are the stored facts, so replaying a room's history through
  * this machine reproduces every state it had. Pure: no clock, no I/O — time arrives as `at`.
@@ -24,6 +33,8 @@ export const interviewRoomMachine = setup({
     isInterviewScope: ({ event }) => event.type === 'timer_reset' && event.scope === 'interview',
     isPhaseResetOfCurrent: ({ context, event }) =>
       event.type === 'timer_reset' && event.scope === 'phase' && context.phases[context.index]?.sequence === event.sequence,
+    isNewPeer: ({ context, event }) => event.type === 'peer_connected' && !context.peers.includes(event.pc_id),
+    isConnectedPeer: ({ context, event }) => event.type === 'peer_disconnected' && context.peers.includes(event.pc_id),
   },
   actions: {
     open: assign(({ event }) => {
@@ -75,6 +86,10 @@ export const interviewRoomMachine = setup({
           : { id: e.context_id, kind: 'context' as const, text: e.context_text, type: e.context_type, difficulty: null, at: e.at }
       return { notes: [...context.notes, note] }
     }),
+    addPeer: assign(({ context, event }) => ({ peers: [...context.peers, (event as Fact<'peer_connected'>).pc_id] })),
+    removePeer: assign(({ context, event }) => ({ peers: context.peers.filter((id) => id !== (event as Fact<'peer_disconnected'>).pc_id) })),
+    /** The fact is history (a transcript line, a saved file): kept in the log, nothing in the room changes. */
+    keep: () => undefined,
     complete: assign(({ event }) => {
       const e = event as Fact<'interview_completed'>
       return { completed_at: e.at, completion_reason: e.reason, deadline: null, remaining_ms: 0, transition_count: e.total_transitions }
@@ -98,6 +113,7 @@ export const interviewRoomMachine = setup({
         problem_injected: { actions: 'note' },
         context_injected: { actions: 'note' },
         interview_completed: { target: 'completed', actions: 'complete' },
+        ...BOOKKEEPING,
       },
     },
     in_progress: {
@@ -109,6 +125,7 @@ export const interviewRoomMachine = setup({
         problem_injected: { actions: 'note' },
         context_injected: { actions: 'note' },
         interview_completed: { target: 'completed', actions: 'complete' },
+        ...BOOKKEEPING,
       },
       states: {
         running: {
@@ -133,8 +150,14 @@ export const interviewRoomMachine = setup({
       },
     },
     completed: {
-      description: 'The interview is over. Final.',
-      type: 'final',
+      description:
+        'The interview is over. Final for the interview: no interview fact is accepted any more, only the bookkeeping that may follow the end (a peer leaving, a recording saved, the bot\'s closing words).',
+      tags: ['final'],
+      on: {
+        peer_disconnected: BOOKKEEPING.peer_disconnected,
+        bot_message: BOOKKEEPING.bot_message,
+        recording_saved: BOOKKEEPING.recording_saved,
+      },
     },
   },
 })

@@ -1,6 +1,7 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate'
 import { interviewRoomMachine } from './machine'
 import type { RoomFact } from './facts'
+import { emptyContext, type RoomContext } from './context'
 
 export type RoomSnapshot = SnapshotFrom<typeof interviewRoomMachine>
 export type RoomState = 'unopened' | 'ready' | 'running' | 'paused' | 'completed'
@@ -37,7 +38,9 @@ export function foldFacts(facts: Iterable<RoomFact>, from: RoomSnapshot = initia
 
 /** Rebuilds a snapshot from its persisted form (cached or stored every K events). */
 export function restoreSnapshot(persisted: unknown): RoomSnapshot {
-  return interviewRoomMachine.resolveState(persisted as Parameters<typeof interviewRoomMachine.resolveState>[0])
+  const { value, context } = persisted as { value: unknown; context: Partial<RoomContext> }
+  // Snapshots stored before a context field existed get its empty value.
+  return interviewRoomMachine.resolveState({ value, context: { ...emptyContext(), ...context } } as Parameters<typeof interviewRoomMachine.resolveState>[0])
 }
 
 export function persistSnapshot(snapshot: RoomSnapshot): { value: unknown; context: unknown } {

@@ -48,6 +48,11 @@ export const RoomFactSchema = z.discriminatedUnion('type', [
     late_ms: z.number(),
     at: iso,
   }),
+  z.object({ type: z.literal('peer_connected'), pc_id: z.string(), at: iso }),
+  z.object({ type: z.literal('peer_disconnected'), pc_id: z.string(), reason: z.enum(['closed', 'failed', 'restart', 'shutdown']), at: iso }),
+  z.object({ type: z.literal('candidate_message'), pc_id: z.string(), text: z.string(), sequence: seq.nullable(), at: iso }),
+  z.object({ type: z.literal('bot_message'), pc_id: z.string(), text: z.string(), sequence: seq.nullable(), at: iso }),
+  z.object({ type: z.literal('recording_saved'), pc_id: z.string(), file: z.string(), duration_seconds: z.number(), size_bytes: z.number().int(), at: iso }),
 ])
 
 /** The fact a stored room event holds; throws if the stored payload is not a valid fact. */

@@ -3,7 +3,7 @@ import type { Clock, IdGenerator } from '../clock'
 import type { AuthenticatedUser } from '../auth/auth.service'
 import type { EventMetadata } from '../event-store'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors'
-import { CommandRefused, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
+import { CommandRefused, publicCommands, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
 import type { PlanService } from '../plans/plan.service'
 import type { RoomRuntime } from './room-runtime'
 import { findRoomStatus } from './room.repository'
@@ -51,8 +51,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       }
     } catch (error) {
       if (error instanceof CommandRefused) {
-        const allowed = error.allowed.filter((c) => c !== 'timerDue')
-        throw new ConflictError(error.message, { state: error.state, allowed_commands: allowed }, 'invalid_state')
+        throw new ConflictError(error.message, { state: error.state, allowed_commands: publicCommands(error.allowed) }, 'invalid_state')
       }
       throw error
     }
@@ -170,7 +169,9 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
 }
 
 function roomSummary(row: Awaited<ReturnType<typeof findRoomStatus>> & object, now: Date) {
-  const status = roomStatus(restoreSnapshot(row.snapshot), now)
+  const snapshot = restoreSnapshot(row.snapshot)
+  const status = roomStatus(snapshot, now)
+  const peers = snapshot.context.peers
   return {
     room_id: row.room_id,
     session_id: row.session_id,
@@ -183,7 +184,8 @@ function roomSummary(row: Awaited<ReturnType<typeof findRoomStatus>> & object, n
     version: row.version,
     opened_at: row.opened_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
-    connection: { peers: 0 },
-    bot: { status: 'not_connected' },
+    connection: { peers: peers.length, pc_ids: peers },
+    // The bot is in the room while a peer is connected to it (the same rule as GET /api/connections/status).
+    bot: { status: peers.length > 0 ? 'active' : 'idle' },
   }
 }

@@ -19,21 +19,29 @@ const COMMANDS: Array<[label: string, command: RoomCommand, ms: number]> = [
   // The first phase of a room started at 0: deadline at 60 s, warning at 80 % = 48 s.
   ['timerDue deadline', cmd.deadline(10, 60_000), 60_000],
   ['timerDue warning', cmd.warning(10, 48_000), 48_000],
+  ['connectPeer', cmd.connect('pc-new'), 20_000],
+  ['disconnectPeer of a connected peer', cmd.disconnect('pc-1'), 20_000],
+  ['recordCandidateMessage', cmd.candidateSays('pc-1'), 20_000],
+  ['recordBotMessage', cmd.botSays('pc-1'), 20_000],
+  ['saveRecording', cmd.saveRecording('pc-1'), 20_000],
 ]
+
+const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording']
+const BOT_FACTS: Outcome[] = [['peer_connected'], ['peer_disconnected'], ['candidate_message'], ['bot_message'], ['recording_saved']]
 
 const EXPECTED: Record<RoomState, { allowed: RoomCommandType[]; then: Outcome[]; after: (RoomState | null)[] }> = {
   unopened: {
     allowed: ['openRoom'],
-    then: [['room_opened'], 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], []],
-    after: ['ready', null, null, null, null, null, null, null, null, null, 'unopened', 'unopened'],
+    then: [['room_opened'], 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], [], 'refused', 'refused', 'refused', 'refused', 'refused'],
+    after: ['ready', null, null, null, null, null, null, null, null, null, 'unopened', 'unopened', null, null, null, null, null],
   },
   ready: {
-    allowed: ['startTimer', 'endInterview', 'injectProblem', 'injectContext'],
-    then: ['refused', ['phase_started'], 'refused', 'refused', 'refused', 'refused', 'refused', ['interview_completed'], ['problem_injected'], ['context_injected'], [], []],
-    after: [null, 'running', null, null, null, null, null, 'completed', 'ready', 'ready', 'ready', 'ready'],
+    allowed: ['startTimer', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
+    then: ['refused', ['phase_started'], 'refused', 'refused', 'refused', 'refused', 'refused', ['interview_completed'], ['problem_injected'], ['context_injected'], [], [], ...BOT_FACTS],
+    after: [null, 'running', null, null, null, null, null, 'completed', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready'],
   },
   running: {
-    allowed: ['pauseTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', 'timerDue'],
+    allowed: ['pauseTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', 'timerDue', ...BOT],
     then: [
       'refused',
       'refused',
@@ -47,11 +55,12 @@ const EXPECTED: Record<RoomState, { allowed: RoomCommandType[]; then: Outcome[];
       ['context_injected'],
       ['phase_changed'],
       ['phase_warning'],
+      ...BOT_FACTS,
     ],
-    after: [null, null, 'paused', null, 'running', 'ready', 'running', 'completed', 'running', 'running', 'running', 'running'],
+    after: [null, null, 'paused', null, 'running', 'ready', 'running', 'completed', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running'],
   },
   paused: {
-    allowed: ['startTimer', 'resumeTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext'],
+    allowed: ['startTimer', 'resumeTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
     then: [
       'refused',
       ['timer_resumed'],
@@ -66,13 +75,15 @@ const EXPECTED: Record<RoomState, { allowed: RoomCommandType[]; then: Outcome[];
       // Paused: its timers were cancelled, so one that fires anyway is stale.
       [],
       [],
+      ...BOT_FACTS,
     ],
-    after: [null, 'running', null, 'running', 'paused', 'ready', 'running', 'completed', 'paused', 'paused', 'paused', 'paused'],
+    after: [null, 'running', null, 'running', 'paused', 'ready', 'running', 'completed', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused'],
   },
   completed: {
-    allowed: [],
-    then: ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], []],
-    after: [null, null, null, null, null, null, null, null, null, null, 'completed', 'completed'],
+    // Final for the interview; only the bookkeeping that may follow the end is accepted.
+    allowed: ['disconnectPeer', 'recordBotMessage', 'saveRecording'],
+    then: ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], [], 'refused', ['peer_disconnected'], 'refused', ['bot_message'], ['recording_saved']],
+    after: [null, null, null, null, null, null, null, null, null, null, 'completed', 'completed', null, 'completed', null, 'completed', 'completed'],
   },
 }
 

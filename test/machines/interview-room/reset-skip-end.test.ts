@@ -58,7 +58,7 @@ describe('interview room: reset, skip, end', () => {
     })
 
     it('is refused while ready (nothing to reset)', () => {
-      expectRefused(rooms.ready(), cmd.resetInterview, 'ready', ['startTimer', 'endInterview', 'injectProblem', 'injectContext'])
+      expectRefused(rooms.ready(), cmd.resetInterview, 'ready', ['startTimer', 'endInterview', 'injectProblem', 'injectContext', 'connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording'])
     })
   })
 
@@ -119,10 +119,10 @@ describe('interview room: reset, skip, end', () => {
       ['completed by timer', () => when(inPhase30(), 210_000, cmd.deadline(30, 210_000)).after],
       ['completed by skip', () => when(inPhase30(), 200_000, cmd.skip).after],
     ] as const) {
-      it(`${how}: refuses every command with no allowed commands, and ignores due timers`, () => {
+      it(`${how}: refuses every interview command, allowing only bookkeeping, and ignores due timers`, () => {
         const completed = room()
-        expect(completed.status).to.equal('done')
-        for (const command of all) expectRefused(completed, command, 'completed', [])
+        expect(completed.hasTag('final')).to.equal(true)
+        for (const command of all) expectRefused(completed, command, 'completed', ['disconnectPeer', 'recordBotMessage', 'saveRecording'])
         expect(when(completed, 300_000, cmd.deadline(30, 210_000)).facts).to.deep.equal([])
         expect(when(completed, 300_000, cmd.warning(30, 204_000)).facts).to.deep.equal([])
         expect(dueTimers(completed)).to.deep.equal([])

@@ -52,6 +52,11 @@ export const cmd = {
   context: { type: 'injectContext', context_id: 'c-1', context_text: 'Candidate prefers Go', context_type: 'note' } as RoomCommand,
   deadline: (sequence: number, dueMs: number): RoomCommand => ({ type: 'timerDue', kind: 'deadline', sequence, due_at: iso(dueMs) }),
   warning: (sequence: number, dueMs: number): RoomCommand => ({ type: 'timerDue', kind: 'warning', sequence, due_at: iso(dueMs) }),
+  connect: (pc_id: string): RoomCommand => ({ type: 'connectPeer', pc_id }),
+  disconnect: (pc_id: string): RoomCommand => ({ type: 'disconnectPeer', pc_id, reason: 'closed' }),
+  candidateSays: (pc_id: string, text = 'I would use a hash map'): RoomCommand => ({ type: 'recordCandidateMessage', pc_id, text }),
+  botSays: (pc_id: string, text = 'Tell me more.'): RoomCommand => ({ type: 'recordBotMessage', pc_id, text }),
+  saveRecording: (pc_id: string): RoomCommand => ({ type: 'saveRecording', pc_id, file: `${pc_id}.webm`, duration_seconds: 12.5, size_bytes: 4_096 }),
 }
 
 export type Step = [ms: number, command: RoomCommand]
@@ -98,9 +103,9 @@ export function expectRefused(snapshot: RoomSnapshot, command: RoomCommand, stat
 /** Rooms in each state, on the default plan; the room started at 0 ms. */
 export const rooms = {
   unopened: () => initialRoomSnapshot(),
-  ready: () => given([0, cmd.open()]),
-  running: () => given([0, cmd.open()], [0, cmd.start]),
+  ready: () => given([0, cmd.open()], [0, cmd.connect('pc-1')]),
+  running: () => given([0, cmd.open()], [0, cmd.connect('pc-1')], [0, cmd.start]),
   /** Paused 15 s into the first phase, 45 s left. */
-  paused: () => given([0, cmd.open()], [0, cmd.start], [15_000, cmd.pause]),
-  completed: () => given([0, cmd.open()], [0, cmd.start], [5_000, cmd.end]),
+  paused: () => given([0, cmd.open()], [0, cmd.connect('pc-1')], [0, cmd.start], [15_000, cmd.pause]),
+  completed: () => given([0, cmd.open()], [0, cmd.connect('pc-1')], [0, cmd.start], [5_000, cmd.end]),
 }
