@@ -23,6 +23,7 @@ import { AuthController } from './auth/auth.routes'
 import { ProductController } from './products/product.routes'
 import { PlanController } from './plans/plan.routes'
 import { RoomController } from './rooms/room.routes'
+import { MachineController } from './visualizer/machine.routes'
 import { systemRouter } from './system/system.routes'
 import { docsRouter } from './system/docs.routes'
 import './http/context'
@@ -57,7 +58,7 @@ export function createApp(deps: AppDeps): Koa {
   // Authentication runs before each route's own input validation: an anonymous caller gets 401, not 400.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the decorator router is typed without our context
   api.use(PROTECTED, requireUser() as Router.Middleware<any, any>)
-  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController)
+  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController).applyRoute(MachineController)
 
   const corsOrigins = new Set(deps.config.CORS_ORIGINS)
   app

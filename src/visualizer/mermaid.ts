@@ -1,0 +1,75 @@
+import { allStates, allTransitions, type MachineDefinition, type StateDefinition, type TransitionDefinition } from './machine-definition'
+
+/** Text Mermaid would otherwise read as syntax (`;` ends a statement, `:` starts a label) as entity codes. */
+const text = (value: string): string => value.replace(/[\r\n]+/g, ' ').replace(/[;:#{}]/g, (c) => `#${c.charCodeAt(0)};`)
+
+/** A transition's label: `event [guard]`. */
+export const transitionLabel = (t: Pick<TransitionDefinition, 'event' | 'guard'>): string => `${t.event ?? 'always'}${t.guard ? ` [${t.guard}]` : ''}`
+
+/**
+ * Mermaid `stateDiagram-v2`: compound states as nested blocks, `[*]` for initial and final
+ * markers, each transition labelled `event [guard]` (a targetless one as a self-loop).
+ */
+export function toMermaid(definition: MachineDefinition): string {
+  const states = allStates(definition).filter((s) => s.id !== definition.root.id)
+  const names = mermaidNames(states)
+  const byId = new Map(allStates(definition).map((s) => [s.id, s]))
+  // Each transition is written in the block of the innermost state that holds both of its ends.
+  const byBlock = new Map<string, TransitionDefinition[]>()
+  for (const t of allTransitions(definition)) {
+    const block = container(byId, t.source, t.targets.length ? t.targets : [t.source], definition.root.id)
+    byBlock.set(block, [...(byBlock.get(block) ?? []), t])
+  }
+  const lines = ['stateDiagram-v2']
+  if (definition.description) lines.push(`  %% ${definition.id}: ${definition.description.replace(/[\r\n]+/g, ' ')}`)
+  writeBlock(definition.root, 1, lines, names, byBlock, definition.root.id)
+  return `${lines.join('\n')}\n`
+}
+
+function writeBlock(
+  block: StateDefinition,
+  depth: number,
+  lines: string[],
+  names: Map<string, string>,
+  byBlock: Map<string, TransitionDefinition[]>,
+  rootId: string,
+): void {
+  const pad = '  '.repeat(depth)
+  const name = (id: string) => (id === rootId ? '[*]' : names.get(id)!)
+  if (block.initial) lines.push(`${pad}[*] --> ${name(block.initial)}`)
+  for (const child of block.states) {
+    const id = names.get(child.id)!
+    if (id !== child.key) lines.push(`${pad}state "${text(child.key)}" as ${id}`)
+    if (child.states.length) {
+      lines.push(`${pad}state ${id} {`)
+      writeBlock(child, depth + 1, lines, names, byBlock, rootId)
+      lines.push(`${pad}}`)
+    }
+    if (child.description) lines.push(`${pad}${id} : ${text(child.description)}`)
+    if (child.tags.length) lines.push(`${pad}%% ${id} tags: ${child.tags.join(', ')}`)
+    if (child.type === 'final') lines.push(`${pad}${id} --> [*]`)
+  }
+  for (const t of byBlock.get(block.id) ?? []) {
+    const to = t.targets.length ? t.targets : [t.source]
+    for (const target of to) lines.push(`${pad}${name(t.source)} --> ${name(target)} : ${text(transitionLabel(t))}`)
+  }
+}
+
+/** State keys where they are unique in the machine (Mermaid names are global), else the path with `__`. */
+function mermaidNames(states: StateDefinition[]): Map<string, string> {
+  const count = new Map<string, number>()
+  for (const s of states) count.set(s.key, (count.get(s.key) ?? 0) + 1)
+  const safe = (value: string) => value.replace(/\./g, '__').replace(/[^A-Za-z0-9_]/g, '_')
+  return new Map(states.map((s) => [s.id, count.get(s.key) === 1 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.key) ? s.key : safe(s.path)]))
+}
+
+/** The innermost state that is a proper ancestor of every given state. */
+function container(byId: Map<string, StateDefinition>, source: string, targets: string[], rootId: string): string {
+  const ancestors = (id: string): string[] => {
+    const out: string[] = []
+    for (let p = byId.get(id)?.parent; p; p = byId.get(p)?.parent) out.push(p)
+    return out
+  }
+  const common = [source, ...targets].map(ancestors).reduce((a, b) => a.filter((id) => b.includes(id)))
+  return common[0] ?? rootId
+}
