@@ -55,8 +55,39 @@ export const ConfigSchema = z
     SUBSCRIPTION_POLL_MS: int(50, 60_000).default(1_000),
     /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** STUN/TURN servers for the bot's peers: a JSON array of RTCIceServer, or comma-separated URLs. None by default. */
+    ICE_SERVERS: z
+      .string()
+      .default('')
+      .transform((v, ctx) => parseIceServers(v, ctx)),
+    /** Only these local addresses become ICE host candidates (e.g. 127.0.0.1); unset: every interface. */
+    ICE_HOST_ADDRESSES: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+      .pipe(z.array(z.string().ip({ message: 'must be IP addresses' }))),
+    /** A peer that has not connected this long after its offer is closed. */
+    RTC_CONNECT_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
+    /** Peers one process holds at most; further offers get 503. */
+    RTC_MAX_PEERS: int(1, 10_000).default(200),
+    /** Where each peer's audio is recorded: <RECORDINGS_DIR>/<room_id>/<pc_id>-<time>.webm. */
+    RECORDINGS_DIR: z.string().min(1).default('./data/recordings'),
+    /** Who the bot is: `scripted` (templates, needs nothing) or `llm` (an OpenAI-compatible chat-completions endpoint). */
+    INTERVIEWER: z.enum(['scripted', 'llm']).default('scripted'),
+    LLM_BASE_URL: z.string().url().optional(),
+    LLM_API_KEY: z.string().optional(),
+    LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    LLM_TIMEOUT_MS: int(100, 300_000).default(20_000),
+    /** `espeak` speaks the bot's turns when espeak-ng is installed; `none` keeps the bot text-only. */
+    SPEECH: z.enum(['espeak', 'none']).default('espeak'),
+    ESPEAK_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{1,40}$/, 'must be an espeak-ng voice name').default('en-us'),
+    /** Words per minute. */
+    ESPEAK_RATE: int(80, 450).default(170),
   })
   .superRefine((c, ctx) => {
+    if (c.INTERVIEWER === 'llm' && !c.LLM_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['LLM_BASE_URL'], message: 'is required when INTERVIEWER=llm' })
+    }
     if (c.ENV !== 'production') return
     const secret = c.JWT_SECRET_KEY
     if (DEFAULT_SECRETS.has(secret) || Buffer.byteLength(secret) < 32) {
@@ -68,6 +99,30 @@ export const ConfigSchema = z
   })
 
 export type Config = z.infer<typeof ConfigSchema>
+
+export interface IceServer {
+  urls: string | string[]
+  username?: string
+  credential?: string
+}
+
+const IceServerSchema = z.array(
+  z.object({ urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), username: z.string().optional(), credential: z.string().optional() }).strict(),
+)
+
+function parseIceServers(value: string, ctx: z.RefinementCtx): IceServer[] {
+  const text = value.trim()
+  if (!text) return []
+  if (!text.startsWith('[')) return text.split(',').map((url) => ({ urls: url.trim() })).filter((s) => s.urls)
+  try {
+    const parsed = IceServerSchema.safeParse(JSON.parse(text))
+    if (parsed.success) return parsed.data
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be comma-separated stun:/turn: URLs or a JSON array of {urls, username?, credential?}' })
+  return z.NEVER
+}
 
 export class ConfigError extends Error {}
 

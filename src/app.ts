@@ -12,6 +12,7 @@ import type { ProductService } from './products/product.service'
 import type { PlanService } from './plans/plan.service'
 import type { RoomService } from './rooms/room.service'
 import type { RoomStreamHub } from './rooms/room-stream'
+import type { RtcService } from './rtc/rtc.service'
 import type { Metrics } from './metrics/metrics'
 import { httpMetrics } from './http/metrics'
 import { requestId } from './http/request-id'
@@ -23,6 +24,7 @@ import { AuthController } from './auth/auth.routes'
 import { ProductController } from './products/product.routes'
 import { PlanController } from './plans/plan.routes'
 import { RoomController } from './rooms/room.routes'
+import { RtcController } from './rtc/rtc.routes'
 import { MachineController } from './visualizer/machine.routes'
 import { systemRouter } from './system/system.routes'
 import { docsRouter } from './system/docs.routes'
@@ -40,13 +42,14 @@ export interface AppDeps {
   plans: PlanService
   rooms: RoomService
   hub: RoomStreamHub
+  rtc: RtcService
   metrics: Metrics
   /** What GET /ready checks, each true when fine. */
   readiness: () => Promise<Record<string, boolean>>
 }
 
 /** Path prefixes whose every route needs a signed-in user. */
-const PROTECTED = ['/api/v1/products', '/api/v1/mock-interviews', '/api/start-interview', '/api/interview', '/api/inject-problem', '/api/inject-custom-context', '/api/status', '/api/connections']
+const PROTECTED = ['/api/v1/products', '/api/v1/mock-interviews', '/api/start-interview', '/api/interview', '/api/inject-problem', '/api/inject-custom-context', '/api/status', '/api/connections', '/api/offer']
 
 /** Builds the Koa app: middleware order and routers, nothing else. */
 export function createApp(deps: AppDeps): Koa {
@@ -58,7 +61,7 @@ export function createApp(deps: AppDeps): Koa {
   // Authentication runs before each route's own input validation: an anonymous caller gets 401, not 400.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the decorator router is typed without our context
   api.use(PROTECTED, requireUser() as Router.Middleware<any, any>)
-  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController).applyRoute(MachineController)
+  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController).applyRoute(RtcController).applyRoute(MachineController)
 
   const corsOrigins = new Set(deps.config.CORS_ORIGINS)
   app

@@ -16,6 +16,8 @@ import { createRoomService } from './rooms/room.service'
 import { RoomRuntime } from './rooms/room-runtime'
 import { TimerScheduler } from './rooms/timer-scheduler'
 import { RoomStreamHub } from './rooms/room-stream'
+import { createRtcService } from './rtc/rtc.setup'
+import type { RtcService } from './rtc/rtc.service'
 import { ProjectionWorker } from './rooms/projector'
 import { EventNotifier } from './event-store/notifier'
 import { LogSubscription } from './event-store/subscription'
@@ -36,6 +38,7 @@ export interface RunningService {
   subscription: LogSubscription
   projector: ProjectionWorker
   notifier: EventNotifier
+  rtc: RtcService
   metrics: ReturnType<typeof createMetrics>
   close(): Promise<void>
 }
@@ -81,6 +84,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   metrics.addGauge({ name: 'event_listener_up', help: '1 while the LISTEN connection for cross-process wake-ups is up (always 1 embedded)', read: () => Number(database.kind === 'embedded' || notifier.listening) })
   subscription.onBatch((events) => hub.publish(events))
   subscription.onBatch(() => void projector.wake())
+  const rooms = createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null })
+  // The interview bot follows its rooms through the same subscription, whichever process appended the facts.
+  const rtc = await createRtcService({ config, db, runtime, rooms, logger })
+  subscription.onBatch((events) => rtc.deliver(events))
   const app = createApp({
     config,
     logger,
@@ -91,8 +98,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     auth: createAuthService({ db, config, clock, newId: uuid }),
     products: createProductService({ db, clock, newId: uuid }),
     plans,
-    rooms: createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null }),
+    rooms,
     hub,
+    rtc,
     metrics,
     readiness,
   })
@@ -116,7 +124,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       // Stop accepting first; then end the streams (with a retry hint) so the close is not held up by them.
       const stopped = stopServer(server, config.SHUTDOWN_TIMEOUT_MS)
       hub.closeAll(config.SSE_RETRY_MS)
-      await stopped
+      // Peers leave while the database is still there for their last facts.
+      await Promise.all([stopped, rtc.closeAll()])
       await timers.stop()
       await subscription.stop()
       await projector.idle()
@@ -125,7 +134,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     })()
     return closing
   }
-  return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, metrics, close }
+  return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, metrics, rtc, close }
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */

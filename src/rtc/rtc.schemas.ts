@@ -1,0 +1,45 @@
+import { z } from 'koa-swagger-decorator'
+import { RoomId } from '../rooms/room.schemas'
+
+export const PcId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1–100 of letters, digits, _ and -')
+
+const Sdp = z.string().min(1).max(200_000)
+
+export const OfferQuery = z.object({ room_id: RoomId })
+export type OfferQuery = z.infer<typeof OfferQuery>
+
+export const OfferBody = z.object({
+  sdp: Sdp,
+  type: z.literal('offer'),
+  /** A known pc_id renegotiates that connection; unknown or absent: a new one. */
+  pc_id: PcId.optional(),
+  /** With pc_id: close that connection and build a new one under the same id. */
+  restart_pc: z.boolean().optional(),
+})
+export type OfferBody = z.infer<typeof OfferBody>
+
+export const CandidatesBody = z.object({
+  pc_id: PcId,
+  candidates: z
+    .array(
+      z.object({
+        candidate: z.string().max(1_000),
+        sdp_mid: z.string().max(64).nullable().optional(),
+        sdp_mline_index: z.number().int().min(0).max(64).nullable().optional(),
+      }),
+    )
+    .max(100),
+})
+export type CandidatesBody = z.infer<typeof CandidatesBody>
+
+export const RecordingParams = z.object({
+  room_id: RoomId,
+  file: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,200}\.webm$/, 'must be a recording file name'),
+})
+
+/** What a client may send on the data channel. */
+export const ClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('candidate_message'), text: z.string().trim().min(1).max(4_000) }),
+  z.object({ type: z.literal('ping') }).passthrough(),
+])
+export type ClientMessage = z.infer<typeof ClientMessage>

@@ -1,0 +1,42 @@
+import type { Config } from '../../config'
+import type { Db } from '../db/database'
+import type { Logger } from '../logger'
+import type { RoomRuntime } from '../rooms/room-runtime'
+import type { RoomService } from '../rooms/room.service'
+import type { InterviewerFactory } from './interviewer'
+import { LlmInterviewer } from './llm-interviewer'
+import { RtcService } from './rtc.service'
+import { ScriptedInterviewer } from './scripted-interviewer'
+import { EspeakSynthesizer, espeakAvailable } from './speech'
+import { Voice } from './voice'
+
+export interface RtcSetup {
+  config: Config
+  db: Db
+  runtime: RoomRuntime
+  rooms: RoomService
+  logger: Logger
+}
+
+/** The interviewer the configuration asks for. */
+export function interviewerFactory(config: Config, logger: Logger): InterviewerFactory {
+  if (config.INTERVIEWER === 'llm') {
+    const options = { baseUrl: config.LLM_BASE_URL!, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS, logger }
+    return () => new LlmInterviewer(options)
+  }
+  return () => new ScriptedInterviewer()
+}
+
+/** The bot's voice, if speech is on and espeak-ng is installed; otherwise it stays text-only and says so once. */
+export async function createVoice(config: Config, logger: Logger): Promise<Voice | null> {
+  if (config.SPEECH === 'none') return null
+  if (!(await espeakAvailable())) {
+    logger.info('espeak-ng is not installed: the interview bot is text-only (its turns go to the data channel, not the audio track)')
+    return null
+  }
+  return new Voice(new EspeakSynthesizer({ voice: config.ESPEAK_VOICE, rate: config.ESPEAK_RATE }), logger)
+}
+
+export async function createRtcService({ config, db, runtime, rooms, logger }: RtcSetup): Promise<RtcService> {
+  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger) })
+}
