@@ -17,4 +17,6 @@ export default tseslint.config(
   // Migrations take Kysely<any> on purpose: they must not depend on today's table types.
   { files: ['migrations/**', 'src/db/migrate.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['**/*.cjs', '**/*.js'], languageOptions: { globals: globals.node } },
+  // The /demo page's script runs in the browser.
+  { files: ['src/rtc/demo/**/*.js'], languageOptions: { globals: globals.browser } },
 )

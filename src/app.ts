@@ -25,6 +25,7 @@ import { ProductController } from './products/product.routes'
 import { PlanController } from './plans/plan.routes'
 import { RoomController } from './rooms/room.routes'
 import { RtcController } from './rtc/rtc.routes'
+import { demoRouter } from './rtc/demo.routes'
 import { MachineController } from './visualizer/machine.routes'
 import { systemRouter } from './system/system.routes'
 import { docsRouter } from './system/docs.routes'
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Koa {
     .use(securityHeaders())
     .use(systemRouter({ name: 'mock-interview-api', version: deps.version }).routes())
     .use(docsRouter(deps.version).routes())
+    .use(demoRouter().routes())
     .use(api.routes())
     .use(api.allowedMethods())
   return app
