@@ -27,6 +27,7 @@ import { RoomController } from './rooms/room.routes'
 import { RtcController } from './rtc/rtc.routes'
 import { demoRouter } from './rtc/demo.routes'
 import { MachineController } from './visualizer/machine.routes'
+import { visualizerRouter } from './visualizer/visualizer.routes'
 import { systemRouter } from './system/system.routes'
 import { docsRouter } from './system/docs.routes'
 import './http/context'
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Koa {
     .use(securityHeaders())
     .use(systemRouter({ name: 'mock-interview-api', version: deps.version }).routes())
     .use(docsRouter(deps.version).routes())
+    .use(visualizerRouter().routes())
     .use(demoRouter().routes())
     .use(api.routes())
     .use(api.allowedMethods())

@@ -11,7 +11,7 @@ export function systemRouter(info: { name: string; version: string }): Router {
     ctx.body = {
       name: info.name,
       version: info.version,
-      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', ready: '/ready', metrics: '/metrics', auth: '/api/v1/auth', products: '/api/v1/products', interview_plans: '/api/v1/mock-interviews', rooms: '/api/interview/rooms' },
+      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', ready: '/ready', metrics: '/metrics', auth: '/api/v1/auth', products: '/api/v1/products', interview_plans: '/api/v1/mock-interviews', rooms: '/api/interview/rooms', machines: '/api/machines', visualizer: '/visualizer' },
     }
   })
   router.get('/health', async (ctx) => {

@@ -1,0 +1,91 @@
+/** Live mode: follow one actor's event stream and show the state after each event as it arrives. */
+import { actorPath, getJson, postJson } from './api.js'
+import { activeStates, takenTransition } from './definition.js'
+import { byId, el, show } from './dom.js'
+import { showStatus } from './status.js'
+
+const LOG_SIZE = 50
+
+export class Live {
+  constructor({ index, chart, links }) {
+    this.index = index
+    this.chart = chart
+    this.links = links
+    this.source = null
+    this.queue = Promise.resolve()
+    this.version = 0
+    this.current = null
+    this.ticker = null
+  }
+
+  /** Opens the stream with a short-lived stream token (EventSource cannot send the bearer header). */
+  async connect(actorId, token) {
+    this.disconnect()
+    this.actorId = actorId
+    this.token = token
+    show(byId('log'))
+    const issued = await postJson(actorPath(this.links.stream_token, actorId), token)
+    const source = new EventSource(issued.url)
+    this.source = source
+    source.addEventListener('connected', (message) => {
+      const data = JSON.parse(message.data)
+      this.version = data.version
+      this.apply(data.status, null)
+      this.setConnection('connected')
+    })
+    for (const type of this.index.definition.events) source.addEventListener(type, (message) => this.onEvent(type, message))
+    source.addEventListener('heartbeat', () => this.setConnection('connected'))
+    source.onerror = () => this.setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting…')
+    this.ticker = setInterval(() => this.tick(), 250)
+  }
+
+  disconnect() {
+    this.source?.close()
+    this.source = null
+    clearInterval(this.ticker)
+    this.setConnection('not connected')
+  }
+
+  /** Each event is followed by the actor's state at its version, fetched in order. */
+  onEvent(type, message) {
+    const version = Number(message.lastEventId)
+    const data = JSON.parse(message.data)
+    this.queue = this.queue
+      .then(async () => {
+        const status = await getJson(`${actorPath(this.links.state, this.actorId)}?version=${version}`, this.token)
+        if (version <= this.version) return
+        this.version = version
+        this.apply(status, { type, version, data })
+      })
+      .catch((error) => this.setConnection(`error: ${error.message}`))
+  }
+
+  apply(status, event) {
+    const before = this.current
+    const after = activeStates(this.index, status.state_value)
+    this.chart.setActive(after)
+    if (event) this.chart.setTaken(before ? (takenTransition(this.index, before, event.type, after)?.id ?? null) : null)
+    this.current = after
+    this.status = status
+    this.tick()
+    if (event) {
+      const log = byId('log')
+      log.prepend(el('li', {}, el('b', {}, event.type), ` v${event.version} → ${status.state_value}`))
+      while (log.children.length > LOG_SIZE) log.lastElementChild.remove()
+    }
+    byId('live-version').textContent = `version ${this.version}`
+  }
+
+  /** Remaining time counts down between events from the deadline, not from an in-page timer. */
+  tick() {
+    if (!this.status) return
+    const timer = this.status.timer_status
+    const remaining = timer?.is_running && timer.deadline ? Math.max(0, (Date.parse(timer.deadline) - Date.now()) / 1000) : undefined
+    showStatus(byId('live-status'), this.status.state_value, timer, remaining)
+  }
+
+  setConnection(text) {
+    byId('connection').textContent = text
+  }
+}
+
