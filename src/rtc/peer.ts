@@ -52,6 +52,8 @@ export class PeerSession {
   private recording?: Promise<PeerRecording | undefined>
   private connectedOnce = false
   private closed = false
+  /** RTP packets of the candidate's audio received so far. */
+  packetsReceived = 0
 
   constructor(
     readonly pcId: string,
@@ -137,6 +139,7 @@ export class PeerSession {
 
   private onTrack(track: MediaStreamTrack): void {
     if (track.kind !== 'audio' || this.recording || this.closed) return
+    track.onReceiveRtp.subscribe(() => this.packetsReceived++)
     this.recording = PeerRecording.start(this.handlers.recordingPath(), track).catch((err: unknown) => {
       this.logger.warn({ err, pc_id: this.pcId }, 'could not start recording')
       return undefined

@@ -62,6 +62,11 @@ export class RtcService {
     return this.peers.size
   }
 
+  /** Per peer here: whether it is connected and how many audio packets it has sent us. */
+  audioIn(): Array<{ pc_id: string; connected: boolean; packets: number }> {
+    return [...this.peers.values()].map(({ pcId, session }) => ({ pc_id: pcId, connected: session.isConnected, packets: session.packetsReceived }))
+  }
+
   async offer(user: AuthenticatedUser, roomId: string, body: OfferBody): Promise<SessionDescription & { pc_id: string }> {
     const status = await this.deps.rooms.status(user, roomId)
     if (status.state === 'completed') throw new ConflictError(`The interview in room ${roomId} is over`, { state: status.state }, 'invalid_state')
