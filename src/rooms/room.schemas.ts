@@ -10,7 +10,8 @@ export const StartInterviewBody = z
     mock_interview_id: z.string().uuid('must be a UUID').optional(),
     phases: Phases.optional(),
     title: z.string().trim().min(1).max(200).optional(),
-    user_id: z.string().uuid('must be a UUID').optional(),
+    // Lower-cased: it becomes the room's owner_id, compared as text with the caller's id.
+    user_id: z.string().uuid('must be a UUID').transform((id) => id.toLowerCase()).optional(),
     /** Fraction of each phase after which phase_warning is sent; null turns warnings off. */
     warning_fraction: z.number().gt(0).lt(1).nullable().optional(),
   })

@@ -7,6 +7,7 @@ import { CommandRefused, publicCommands, roomState, roomStatus, type Phase, type
 import type { PlanService } from '../plans/plan.service'
 import type { RoomRuntime } from './room-runtime'
 import { findRoomStatus } from './room.repository'
+import { findUserById } from '../auth/auth.repository'
 import { listOpenRooms, listUserRooms } from './overview.repository'
 import { restoreSnapshot } from '../../machines/interview-room'
 import { roomTimeline, snapshotAt } from './replay'
@@ -70,7 +71,10 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
 
   return {
     async open(user: AuthenticatedUser, body: StartInterviewBody, requestId?: string) {
-      if (body.user_id && body.user_id !== user.id && user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
+      if (body.user_id && body.user_id !== user.id) {
+        if (user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
+        if (!(await findUserById(db, body.user_id))) throw new ValidationError('No such user', [{ path: 'body.user_id', message: 'no such user' }])
+      }
       const { title, phases } = await phasesFor(user, body)
       const existing = await runtime.load(body.room_id)
       if (existing.version > 0) {
