@@ -1,21 +1,11 @@
 import { sql } from 'kysely'
 import type { Db, Tx } from '../db/database'
-import type { RoomStatusRow, RoomTimerRow } from '../db/room.table'
+import type { Insertable } from 'kysely'
+import type { RoomStatusRow, RoomStatusTable, RoomTimerRow } from '../db/room.table'
 import type { DueTimer } from '../../machines/interview-room'
 
-export interface RoomStatusWrite {
-  room_id: string
-  owner_id: string
-  session_id: string
-  title: string
-  state: string
-  current_sequence: number | null
-  deadline: Date | null
-  version: number
-  snapshot: unknown
-  opened_at: Date
-  updated_at: Date
-}
+/** A room_status row as the runtime writes it: the snapshot as an object, serialised here. */
+export type RoomStatusWrite = Omit<Insertable<RoomStatusTable>, 'snapshot'> & { snapshot: unknown }
 
 export async function upsertRoomStatus(tx: Tx | Db, row: RoomStatusWrite): Promise<void> {
   const values = { ...row, snapshot: JSON.stringify(row.snapshot) }
