@@ -75,7 +75,8 @@ class ChartView {
   setActive(ids) {
     for (const id of this.active) if (!ids.has(id)) this.states.get(id)?.classList.remove('active')
     for (const id of ids) if (!this.active.has(id)) this.states.get(id)?.classList.add('active')
-    this.active = new Set(ids)
+    // The sets are the replay's own cached ones, never changed after they are made.
+    this.active = ids
   }
 
   /** Marks the transition taken last (null: none). */

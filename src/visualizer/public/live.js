@@ -2,7 +2,7 @@
 import { actorPath, getJson, postJson } from './api.js'
 import { activeStates, takenTransition } from './definition.js'
 import { byId, el, show } from './dom.js'
-import { showStatus } from './status.js'
+import { statusPanel } from './status.js'
 
 const LOG_SIZE = 50
 
@@ -16,6 +16,7 @@ export class Live {
     this.version = 0
     this.current = null
     this.ticker = null
+    this.showStatus = statusPanel(byId('live-status'))
   }
 
   /** Opens the stream with a short-lived stream token (EventSource cannot send the bearer header). */
@@ -81,7 +82,7 @@ export class Live {
     if (!this.status) return
     const timer = this.status.timer_status
     const remaining = timer?.is_running && timer.deadline ? Math.max(0, (Date.parse(timer.deadline) - Date.now()) / 1000) : undefined
-    showStatus(byId('live-status'), this.status.state_value, timer, remaining)
+    this.showStatus(this.status.state_value, timer, remaining)
   }
 
   setConnection(text) {

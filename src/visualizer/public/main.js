@@ -110,6 +110,7 @@ async function startReplay(replay, actorId, token, point = {}) {
   if (!count) return
   const version = point.version ? Number(point.version) : undefined
   replay.go(version !== undefined ? replay.indexOf({ version }) : point.at ? replay.indexOf({ at: point.at }) : count - 1)
+  performance.mark('history-shown')
   document.body.dataset.history = 'ready'
 }
 

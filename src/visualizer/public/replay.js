@@ -1,8 +1,8 @@
 /** Replay mode: load an actor's history, step through it, play it, and keep the URL at the point shown. */
 import { actorPath, getJson } from './api.js'
 import { activeStates, initialStates, takenTransition } from './definition.js'
-import { byId, el, facts, show } from './dom.js'
-import { showStatus } from './status.js'
+import { byId, el } from './dom.js'
+import { rows, statusPanel } from './status.js'
 
 const PAGE = 10000
 /** At 1×, a quiet stretch longer than this plays as this long: the pace of the events, not of the wall clock. */
@@ -19,16 +19,22 @@ export class Replay {
     this.playing = null
     this.speed = 1
     this.urlTimer = null
+    this.showStatus = statusPanel(byId('status'))
+    const eventPanel = byId('event')
+    this.showEvent = rows(eventPanel, ['Event', 'Version', 'At'])
+    this.eventData = eventPanel.appendChild(el('pre'))
   }
 
   /** Loads every event of the actor, page by page. */
   async load(actorId, token) {
     const entries = []
+    performance.mark('history-requested')
     for (let from = 1; ; from += PAGE) {
       const page = await getJson(`${actorPath(this.links.history, actorId)}?from_version=${from}&limit=${PAGE}`, token)
       entries.push(...page.events)
       if (page.events.length < PAGE) break
     }
+    performance.mark('history-received')
     this.actorId = actorId
     this.entries = entries
     this.active = new Array(entries.length)
@@ -77,8 +83,9 @@ export class Replay {
     this.chart.setTaken(this.takenAt(i))
     byId('slider').value = String(i)
     byId('position').textContent = `version ${entry.version} of ${this.entries[this.entries.length - 1].version}`
-    show(byId('event'), facts([['Event', entry.type], ['Version', entry.version], ['At', entry.at]]), el('pre', {}, JSON.stringify(entry.data, null, 2)))
-    showStatus(byId('status'), entry.state_value, entry.status)
+    this.showEvent([entry.type, entry.version, entry.at])
+    this.eventData.textContent = JSON.stringify(entry.data, null, 2)
+    this.showStatus(entry.state_value, entry.status)
     this.onStep?.(entry)
     this.scheduleUrl()
   }
