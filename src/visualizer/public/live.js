@@ -24,20 +24,35 @@ export class Live {
     this.disconnect()
     this.actorId = actorId
     this.token = token
+    this.version = 0
+    this.current = null
     show(byId('log'))
-    const issued = await postJson(actorPath(this.links.stream_token, actorId), token)
-    const source = new EventSource(issued.url)
+    await this.open()
+    this.ticker = setInterval(() => this.tick(), 250)
+  }
+
+  /** A stream token is short-lived: when the stream is closed for good, take a new one and resume after the last event. */
+  async open(after) {
+    const issued = await postJson(actorPath(this.links.stream_token, this.actorId), this.token)
+    const source = new EventSource(after === undefined ? issued.url : `${issued.url}&last_event_id=${after}`)
     this.source = source
     source.addEventListener('connected', (message) => {
       const data = JSON.parse(message.data)
+      // On a resumed stream the events since `after` follow, each applied in turn.
+      if (after !== undefined) return this.setConnection('connected')
       this.version = data.version
       this.apply(data.status, null)
       this.setConnection('connected')
     })
     for (const type of this.index.definition.events) source.addEventListener(type, (message) => this.onEvent(type, message))
     source.addEventListener('heartbeat', () => this.setConnection('connected'))
-    source.onerror = () => this.setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting…')
-    this.ticker = setInterval(() => this.tick(), 250)
+    source.onerror = () => {
+      this.setConnection('reconnecting…')
+      if (source.readyState !== EventSource.CLOSED || this.source !== source) return
+      setTimeout(() => {
+        if (this.source === source) this.open(this.version).catch((error) => this.setConnection(`closed: ${error.message}`))
+      }, 1000)
+    }
   }
 
   disconnect() {

@@ -124,6 +124,13 @@ function wireReplayControls(replay) {
   byId('speed').onchange = (event) => (replay.speed = Number(event.target.value))
   byId('play').onclick = () => (replay.playing ? replay.pause() : replay.play(Number(byId('speed').value)))
   replay.onPlayChange = (playing) => (byId('play').textContent = playing ? 'Pause' : 'Play')
+  // Arrow keys step, Home and End jump, while the replay is shown and no field has the focus.
+  const keys = { ArrowLeft: () => replay.step(-1), ArrowRight: () => replay.step(1), Home: () => replay.go(0), End: () => replay.go(Infinity) }
+  document.addEventListener('keydown', (event) => {
+    if (byId('replay-panel').hidden || event.target.closest('input, select, textarea') || !keys[event.key]) return
+    event.preventDefault()
+    keys[event.key]()
+  })
 }
 
 function message(text) {
