@@ -76,6 +76,25 @@ describe('the interview bot on the data channel', () => {
     expect((await client.waitFor(isBot, 10_000, from)).text).to.match(/^That is the end of the interview/)
   })
 
+  it('nudges on the phase warning and follows a phase change fired by the timer', async function () {
+    this.timeout(20_000)
+    const roomId = `bot-warn-${Date.now().toString(36)}`
+    const phases = [
+      { sequence: 1, question_id: 'q1', question_type: 'coding', question_text: 'Sum two numbers', duration_minutes: 0.05, instructions: 'Be quick' },
+      { sequence: 2, question_id: 'q2', question_type: null, question_text: 'Any questions', duration_minutes: 1, instructions: 'Wrap up' },
+    ]
+    expect((await api('POST', '/api/start-interview', { token: user.token, body: { room_id: roomId, title: 'Quick', phases, warning_fraction: 0.5 } })).status).to.equal(201)
+    const client = await joined(roomId)
+    await client.waitFor(isBot)
+    const from = client.messages.length
+    await api('POST', `/api/interview/${roomId}/timer/start`, { token: user.token })
+    const warning = await client.waitFor((m) => m.type === 'phase_warning', 10_000, from)
+    expect(warning.data).to.include({ sequence: 1 })
+    expect(await client.waitFor((m) => isBot(m) && String(m.text).startsWith('About'), 10_000, from)).to.include({ text: 'About 2 seconds left on this part. Please start wrapping up.', phase: 1 })
+    expect((await client.waitFor((m) => m.type === 'phase_changed', 10_000, from)).data).to.include({ new_sequence: 2, reason: 'timer' })
+    expect((await client.waitFor((m) => isBot(m) && String(m.text).startsWith('Time to move on'), 10_000, from)).phase).to.equal(2)
+  })
+
   it('answers ping with pong and a malformed message with an error, without storing either', async () => {
     const roomId = await openBotRoom(user)
     const client = await joined(roomId)
