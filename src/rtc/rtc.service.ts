@@ -39,11 +39,16 @@ interface Peer {
   joined: boolean
   following: boolean
   speech: Promise<void>
+  /** When the candidate's recent messages arrived (for the rate limit). */
+  said: number[]
   connectTimer: NodeJS.Timeout
   closing?: Promise<void>
 }
 
 type CloseReason = 'closed' | 'failed' | 'restart' | 'shutdown'
+
+const MESSAGES_PER_WINDOW = 10
+const MESSAGE_WINDOW_MS = 10_000
 
 /**
  * The interview bot's WebRTC side in this process: signalling, one PeerSession and one bot per
@@ -129,7 +134,7 @@ export class RtcService {
 
   private create(pcId: string, roomId: string, userId: string): Peer {
     const { config, logger } = this.deps
-    const peer = { pcId, roomId, userId, joined: false, following: false, speech: Promise.resolve() } as Peer
+    const peer = { pcId, roomId, userId, joined: false, following: false, speech: Promise.resolve(), said: [] as number[] } as Peer
     peer.session = new PeerSession(
       pcId,
       peerConfig(config),
@@ -188,6 +193,11 @@ export class RtcService {
     }
     if (parsed.type === 'ping') return peer.session.send({ type: 'pong' })
     if (!peer.joined) return peer.session.send({ type: 'error', code: 'not_connected', message: 'The bot has not joined yet' })
+    // Every message is a fact in the room's log: a flood is refused, not stored.
+    const now = Date.now()
+    peer.said = peer.said.filter((at) => now - at < MESSAGE_WINDOW_MS)
+    if (peer.said.length >= MESSAGES_PER_WINDOW) return peer.session.send({ type: 'error', code: 'rate_limited', message: `At most ${MESSAGES_PER_WINDOW} messages per ${MESSAGE_WINDOW_MS / 1000} s` })
+    peer.said.push(now)
     await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.text }).catch((err: unknown) => this.reportError(peer, err))
   }
 

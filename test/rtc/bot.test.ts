@@ -108,6 +108,17 @@ describe('the interview bot on the data channel', () => {
     expect((await history(roomId)).map((e) => e.type)).to.not.include('candidate_message')
   })
 
+  it('refuses a flood of candidate messages beyond 10 in 10 s, storing only those allowed', async () => {
+    const roomId = await openBotRoom(user)
+    const client = await joined(roomId)
+    await client.waitFor(isBot)
+    for (let i = 0; i < 12; i++) client.send({ type: 'candidate_message', text: `message ${i}` })
+    expect(await client.waitFor((m) => m.type === 'error')).to.include({ code: 'rate_limited' })
+    for (let i = 0; i < 100 && (await history(roomId)).filter((e) => e.type === 'candidate_message').length < 10; i++) await sleep(50)
+    await sleep(200)
+    expect((await history(roomId)).filter((e) => e.type === 'candidate_message')).to.have.length(10)
+  })
+
   it('shows the peer and the bot in /api/status and /api/connections/status, and records the peer leaving', async () => {
     const roomId = await openBotRoom(user)
     const client = await joined(roomId)
