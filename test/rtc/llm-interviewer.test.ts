@@ -5,10 +5,10 @@ import { startService } from '../../src/service'
 import { LlmInterviewer } from '../../src/rtc/llm-interviewer'
 import type { RoomView } from '../../src/rtc/interviewer'
 import { testConfig, ctx } from '../support/context'
-import { api, newUser } from '../support/http'
+import { api } from '../support/http'
 import { quietLogger } from '../support/runtime'
 import { BotClient } from './bot-client'
-import { openBotRoom } from './rooms'
+import { newUserOn, openBotRoom } from './rooms'
 
 interface ChatRequest {
   headers: IncomingMessage['headers']
@@ -93,7 +93,7 @@ describe('the LLM interviewer (OpenAI-compatible chat completions)', () => {
     const service = await startService(testConfig({ INTERVIEWER: 'llm', LLM_BASE_URL: chat.url, LLM_MODEL: 'test-model', SPEECH: 'none' }), { database: ctx().database })
     const client = new BotClient()
     try {
-      const user = await newUser('llm', service.url)
+      const user = await newUserOn(service.url, 'llm')
       const roomId = await openBotRoom(user, [1], service.url)
       const sdp = await client.offer()
       const reply = await api('POST', `/api/offer?room_id=${roomId}`, { token: user.token, body: { sdp, type: 'offer' }, baseUrl: service.url })

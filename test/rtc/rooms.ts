@@ -16,3 +16,13 @@ export async function openBotRoom(user: TestUser, minutes = [1, 1], baseUrl?: st
   if (reply.status !== 201) throw new Error(`start-interview: ${reply.status} ${reply.text}`)
   return room_id
 }
+
+/** A fresh user on another instance of the service (the shared helpers talk to the shared one). */
+export async function newUserOn(baseUrl: string, prefix = 'rtc'): Promise<TestUser> {
+  const tag = randomUUID().slice(0, 8)
+  const credentials = { email: `${prefix}-${tag}@example.com`, password: 'correct horse battery' }
+  const registered = await api('POST', '/api/v1/auth/register', { body: { ...credentials, username: `${prefix}_${tag}` }, baseUrl })
+  const login = await api('POST', '/api/v1/auth/login', { body: credentials, baseUrl })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`)
+  return { id: registered.body.id, email: credentials.email, username: `${prefix}_${tag}`, password: credentials.password, token: login.body.access_token }
+}

@@ -4,7 +4,7 @@ import { ctx, testConfig } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
 import { sleep } from '../support/runtime'
 import { BotClient } from './bot-client'
-import { openBotRoom } from './rooms'
+import { newUserOn, openBotRoom } from './rooms'
 
 const OFFER_PATH = (roomId: string) => `/api/offer?room_id=${roomId}`
 
@@ -124,7 +124,7 @@ describe('POST /api/offer and PATCH /api/offer', () => {
     this.timeout(10_000)
     const service = await startService(testConfig({ RTC_CONNECT_TIMEOUT_MS: '1000' }), { database: ctx().database })
     try {
-      const owner = await newUser('rtc-timeout', service.url)
+      const owner = await newUserOn(service.url, 'rtc-timeout')
       const room = await openBotRoom(owner, [1], service.url)
       const reply = await api('POST', OFFER_PATH(room), { token: owner.token, body: { sdp: await client().offer(), type: 'offer' }, baseUrl: service.url })
       expect(reply.status).to.equal(200)
