@@ -22,7 +22,15 @@ export function toMermaid(definition: MachineDefinition): string {
   }
   const lines = ['stateDiagram-v2']
   if (definition.description) lines.push(`  %% ${definition.id}: ${definition.description.replace(/[\r\n]+/g, ' ')}`)
-  writeBlock(definition.root, 1, lines, names, byBlock, definition.root.id)
+  // Transitions on the machine itself need a box to leave from: the machine becomes one outer state.
+  if (definition.root.transitions.length > 0) {
+    names.set(definition.root.id, safeName(definition.id))
+    lines.push(`  state ${safeName(definition.id)} {`)
+    writeBlock(definition.root, 2, lines, names, byBlock)
+    lines.push('  }')
+  } else {
+    writeBlock(definition.root, 1, lines, names, byBlock)
+  }
   return `${lines.join('\n')}\n`
 }
 
@@ -32,17 +40,18 @@ function writeBlock(
   lines: string[],
   names: Map<string, string>,
   byBlock: Map<string, TransitionDefinition[]>,
-  rootId: string,
 ): void {
   const pad = '  '.repeat(depth)
-  const name = (id: string) => (id === rootId ? '[*]' : names.get(id)!)
+  const name = (id: string) => names.get(id) ?? '[*]'
   if (block.initial) lines.push(`${pad}[*] --> ${name(block.initial)}`)
-  for (const child of block.states) {
+  for (const [i, child] of block.states.entries()) {
+    // Mermaid separates the regions of a parallel state with `--`.
+    if (block.type === 'parallel' && i > 0) lines.push(`${pad}--`)
     const id = names.get(child.id)!
     if (id !== child.key) lines.push(`${pad}state "${text(child.key)}" as ${id}`)
     if (child.states.length) {
       lines.push(`${pad}state ${id} {`)
-      writeBlock(child, depth + 1, lines, names, byBlock, rootId)
+      writeBlock(child, depth + 1, lines, names, byBlock)
       lines.push(`${pad}}`)
     }
     if (child.description) lines.push(`${pad}${id} : ${text(child.description)}`)
@@ -55,12 +64,13 @@ function writeBlock(
   }
 }
 
+const safeName = (value: string): string => value.replace(/\./g, '__').replace(/[^A-Za-z0-9_]/g, '_')
+
 /** State keys where they are unique in the machine (Mermaid names are global), else the path with `__`. */
 function mermaidNames(states: StateDefinition[]): Map<string, string> {
   const count = new Map<string, number>()
   for (const s of states) count.set(s.key, (count.get(s.key) ?? 0) + 1)
-  const safe = (value: string) => value.replace(/\./g, '__').replace(/[^A-Za-z0-9_]/g, '_')
-  return new Map(states.map((s) => [s.id, count.get(s.key) === 1 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.key) ? s.key : safe(s.path)]))
+  return new Map(states.map((s) => [s.id, count.get(s.key) === 1 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s.key) ? s.key : safeName(s.path)]))
 }
 
 /** The innermost state that is a proper ancestor of every given state. */
