@@ -37,9 +37,21 @@ export const RecordingParams = z.object({
   file: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,200}\.webm$/, 'must be a recording file name'),
 })
 
+// Stored in the room's log: PostgreSQL text cannot hold NUL, and an unpaired surrogate is not Unicode.
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
 /** What a client may send on the data channel. */
 export const ClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('candidate_message'), text: z.string().trim().min(1).max(4_000) }),
+  z.object({
+    type: z.literal('candidate_message'),
+    text: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4_000)
+      .refine((text) => !UNSTORABLE.test(text), 'must not contain NUL characters or unpaired surrogates'),
+  }),
   z.object({ type: z.literal('ping') }).passthrough(),
 ])
 export type ClientMessage = z.infer<typeof ClientMessage>

@@ -104,6 +104,9 @@ describe('the interview bot on the data channel', () => {
     client.channel.send('ping: 1')
     client.send({ type: 'candidate_message', text: '' })
     expect(await client.waitFor((m) => m.type === 'error')).to.include({ code: 'invalid_message' })
+    const from = client.messages.length
+    client.send({ type: 'candidate_message', text: 'nul \u0000 here' })
+    expect(await client.waitFor((m) => m.type === 'error', 5_000, from)).to.include({ code: 'invalid_message' })
     await sleep(100)
     expect((await history(roomId)).map((e) => e.type)).to.not.include('candidate_message')
   })
