@@ -45,7 +45,8 @@ export interface RoomRuntimeOptions {
   /** This process, as recorded in event metadata and timer leases. */
   node: string
   snapshotEvery?: number
-  maxRetries?: number
+  /** How long a command keeps retrying conflicting appends before it answers 409. */
+  retryForMs?: number
   cacheSize?: number
   /** How long after a timer is due its writer keeps the lease before another process may fire it. */
   leaseGraceMs?: number
@@ -62,14 +63,14 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   private readonly cache = new Map<string, LoadedRoom>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly snapshotEvery: number
-  private readonly maxRetries: number
+  private readonly retryForMs: number
   private readonly cacheSize: number
   readonly leaseGraceMs: number
 
   constructor(private readonly options: RoomRuntimeOptions) {
     super()
     this.snapshotEvery = options.snapshotEvery ?? 100
-    this.maxRetries = options.maxRetries ?? 10
+    this.retryForMs = options.retryForMs ?? 5_000
     this.cacheSize = options.cacheSize ?? 10_000
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
   }
@@ -108,6 +109,9 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   }
 
   private async executeWithRetry(roomId: string, command: RoomCommand, metadata: EventMetadata): Promise<CommandResult> {
+    // Bounded by time, not by count: a process with a queue of commands for the same room wins
+    // round after round, and a fixed number of tries would starve the other writer.
+    const giveUpAt = Date.now() + this.retryForMs
     for (let attempt = 0; ; attempt++) {
       const loaded = await this.load(roomId)
       const now = this.options.clock()
@@ -119,13 +123,13 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
         if (!(error instanceof ConcurrencyError)) throw error
         this.cache.delete(roomId)
         this.stats.conflicts++
-        if (attempt >= this.maxRetries) {
+        if (Date.now() >= giveUpAt) {
           this.stats.exhausted++
           throw new ConflictError(`Room ${roomId} is changing too fast; retry`, { room_id: roomId }, 'concurrency_conflict')
         }
         this.options.logger.debug({ room_id: roomId, attempt }, 'append conflict; retrying')
         // Jittered backoff, so writers racing on one room stop colliding in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)))
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
       }
     }
   }
