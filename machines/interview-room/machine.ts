@@ -23,7 +23,6 @@ export const interviewRoomMachine = setup({
     events: {} as RoomFact,
   },
   guards: {
-    hasNextPhase: ({ context }) => context.index + 1 < context.phases.length,
     isNextPhase: ({ context, event }) =>
       event.type === 'phase_changed' && context.phases[context.index + 1]?.sequence === event.new_sequence,
     isFirstPhase: ({ context, event }) => event.type === 'phase_started' && context.phases[0]?.sequence === event.sequence,

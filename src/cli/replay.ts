@@ -3,7 +3,6 @@ import { configOrExit, runCli } from './cli'
 import { openDatabase } from '../db/connection'
 import { createLogger } from '../logger'
 import { replayRoom, snapshotAt } from '../rooms/replay'
-import { factOf } from '../rooms/room-facts.schema'
 import { roomState, roomStatus, stateValuePath } from '../../machines/interview-room'
 
 const USAGE = 'usage: npm run replay -- <room_id> [--version N | --at <ISO time>] [--json]'
@@ -30,8 +29,7 @@ async function main(): Promise<number> {
     await replayRoom(
       database.db,
       roomId,
-      (event, snapshot) => {
-        const fact = factOf(event)
+      (event, fact, snapshot) => {
         const status = roomStatus(snapshot, new Date(fact.at)).timer_status
         rows.push({ time: fact.at, version: event.stream_position, event: event.type, state: stateValuePath(snapshot), sequence: status.current_sequence, remaining: status.remaining_time_seconds })
       },

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database'
 import { readStream, type StoredEvent } from '../event-store'
-import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomSnapshot } from '../../machines/interview-room'
+import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
 import { factOf, roomStream } from './room-facts.schema'
 import { findSnapshotBefore } from './room.repository'
 
@@ -25,7 +25,7 @@ export interface TimelineEntry {
 export async function replayRoom(
   db: Db,
   roomId: string,
-  visit: (event: StoredEvent, snapshot: RoomSnapshot) => void,
+  visit: (event: StoredEvent, fact: RoomFact, snapshot: RoomSnapshot) => void,
   options: { fromVersion?: number; toVersion?: number; start?: RoomSnapshot; pageSize?: number } = {},
 ): Promise<RoomSnapshot> {
   let snapshot = options.start ?? initialRoomSnapshot()
@@ -34,8 +34,9 @@ export async function replayRoom(
   for (;;) {
     const page = await readStream(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
     for (const event of page) {
-      snapshot = applyFact(snapshot, factOf(event))
-      visit(event, snapshot)
+      const fact = factOf(event)
+      snapshot = applyFact(snapshot, fact)
+      visit(event, fact, snapshot)
     }
     if (page.length < pageSize) return snapshot
     from = page[page.length - 1]!.stream_position + 1
@@ -49,8 +50,7 @@ export async function roomTimeline(db: Db, roomId: string, options: { fromVersio
   await replayRoom(
     db,
     roomId,
-    (event, snapshot) => {
-      const fact = factOf(event)
+    (event, fact, snapshot) => {
       entries.push({
         version: event.stream_position,
         type: event.type,
