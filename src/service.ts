@@ -142,8 +142,12 @@ function stopServer(server: Server, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), deadlineMs)
     timer.unref()
+    // A keep-alive connection goes idle when its last response is sent; without this it would hold the close until the deadline.
+    const idle = setInterval(() => server.closeIdleConnections(), 50)
+    idle.unref()
     server.close(() => {
       clearTimeout(timer)
+      clearInterval(idle)
       resolve()
     })
     server.closeIdleConnections()

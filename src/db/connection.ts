@@ -64,6 +64,9 @@ function openPool(url: string, size: number, timeoutMs: number, kind: DatabaseHa
   })
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', (err) => logger?.warn({ err }, 'idle database connection failed'))
+  // A client losing its server while checked out fails its query and also emits 'error', which the
+  // pool only listens for on idle clients: unhandled, that event would crash the process.
+  pool.on('connect', (client) => client.on('error', (err) => logger?.debug({ err }, 'database connection lost during a query')))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   let closed = false
   return {
