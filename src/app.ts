@@ -19,6 +19,7 @@ import { requestId } from './http/request-id'
 import { requestLogger } from './http/request-logger'
 import { errorHandler } from './http/error-handler'
 import { securityHeaders } from './http/security-headers'
+import { jsonBodiesOnly, storableText } from './http/body-guard'
 import { requireUser } from './http/auth'
 import { AuthController } from './auth/auth.routes'
 import { ProductController } from './products/product.routes'
@@ -78,7 +79,9 @@ export function createApp(deps: AppDeps): Koa {
         maxAge: 600,
       }),
     )
+    .use(jsonBodiesOnly())
     .use(bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.config.BODY_LIMIT_KB}kb`, strict: true }))
+    .use(storableText())
     .use(securityHeaders())
     .use(systemRouter({ name: 'mock-interview-api', version: deps.version }).routes())
     .use(docsRouter(deps.version).routes())

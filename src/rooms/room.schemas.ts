@@ -4,6 +4,9 @@ import { Phases } from '../plans/plan.schemas'
 export const RoomId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 of letters, digits, _ and -')
 export const RoomParams = z.object({ room_id: RoomId })
 
+// Stream positions are int4 in the database: a larger number is bad input, not a database error.
+const MAX_VERSION = 2_147_483_647
+
 export const StartInterviewBody = z
   .object({
     room_id: RoomId,
@@ -36,13 +39,13 @@ export type InjectContextBody = z.infer<typeof InjectContextBody>
 
 export const StateQuery = z
   .object({
-    version: z.coerce.number().int().min(0).optional(),
+    version: z.coerce.number().int().min(0).max(MAX_VERSION).optional(),
     at: z.string().datetime({ offset: true, message: 'must be an ISO 8601 time' }).optional(),
   })
 export type StateQuery = z.infer<typeof StateQuery>
 
 export const HistoryQuery = z.object({
-  from_version: z.coerce.number().int().min(1).default(1),
+  from_version: z.coerce.number().int().min(1).max(MAX_VERSION).default(1),
   limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
 })
 export type HistoryQuery = z.infer<typeof HistoryQuery>
@@ -50,7 +53,7 @@ export type HistoryQuery = z.infer<typeof HistoryQuery>
 export const RoomListQuery = z.object({
   state: z.enum(['ready', 'running', 'paused', 'completed', 'open']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 })
 export type RoomListQuery = z.infer<typeof RoomListQuery>
 
