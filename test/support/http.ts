@@ -44,15 +44,15 @@ export interface TestUser {
   token: string
 }
 
-/** Registers and logs in a fresh user. */
-export async function newUser(prefix = 'user'): Promise<TestUser> {
+/** Registers and logs in a fresh user (on the shared test service unless `baseUrl` names another). */
+export async function newUser(prefix = 'user', baseUrl?: string): Promise<TestUser> {
   const tag = randomUUID().slice(0, 8)
   const email = `${prefix}-${tag}@example.com`
   const username = `${prefix}_${tag}`
   const password = 'correct horse battery'
-  const registered = await api('POST', '/api/v1/auth/register', { body: { email, username, password } })
+  const registered = await api('POST', '/api/v1/auth/register', { body: { email, username, password }, baseUrl })
   if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${registered.text}`)
-  const login = await api('POST', '/api/v1/auth/login', { body: { email, password } })
+  const login = await api('POST', '/api/v1/auth/login', { body: { email, password }, baseUrl })
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`)
   return { id: registered.body.id, email, username, password, token: login.body.access_token }
 }
