@@ -51,6 +51,22 @@ export class SseStream {
     return true
   }
 
+  /**
+   * Resolves once what is queued has gone to the socket (or the stream closed). Everything written
+   * in one tick stays queued until the next, so a replay that writes a whole page at once would
+   * trip the slow-client cap even for a fast client; replays wait here instead.
+   */
+  drained(): Promise<void> {
+    if (this.closed || !this.res.writableNeedDrain) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done).off('close', done)
+        resolve()
+      }
+      this.res.on('drain', done).on('close', done)
+    })
+  }
+
   /** Ends the stream cleanly, after a last retry hint (server shutdown). */
   end(retryMs?: number): void {
     if (this.closed) return

@@ -42,14 +42,22 @@ export async function projectNextPage(db: Db, projection: Projection, limit = 50
 
 /** Projects until the end of the log (or until another process holds the projection). */
 export async function catchUp(db: Db, projection: Projection, limit = 500): Promise<number> {
+  return (await projectToEnd(db, projection, limit)).total
+}
+
+/** As catchUp, and says whether it stopped because another holder had the projection locked. */
+async function projectToEnd(db: Db, projection: Projection, limit = 500): Promise<{ total: number; blocked: boolean }> {
   let total = 0
   for (;;) {
     const read = await projectNextPage(db, projection, limit)
-    if (read === null) return total
+    if (read === null) return { total, blocked: true }
     total += read
-    if (read < limit) return total
+    if (read < limit) return { total, blocked: false }
   }
 }
+
+/** How soon a worker that found a projection locked looks again. */
+const BLOCKED_RETRY_MS = 250
 
 /** Empties a projection and replays the whole log into it; live projectors wait on its checkpoint lock meanwhile. */
 export async function rebuildProjection(db: Db, projection: Projection): Promise<number> {
@@ -66,6 +74,7 @@ export async function rebuildProjection(db: Db, projection: Projection): Promise
 export class ProjectionWorker {
   private running?: Promise<void>
   private again = false
+  private retry?: NodeJS.Timeout
 
   constructor(
     private readonly db: Db,
@@ -79,21 +88,35 @@ export class ProjectionWorker {
       return this.running
     }
     this.running = (async () => {
+      let blocked = false
       do {
         this.again = false
+        blocked = false
         for (const projection of this.all) {
           try {
-            await catchUp(this.db, projection)
+            blocked = (await projectToEnd(this.db, projection)).blocked || blocked
           } catch (err) {
             this.logger.warn({ err, projection: projection.name }, 'projection failed; will retry on the next wake-up')
           }
         }
       } while (this.again)
+      // The holder (another process, or a rebuild) may have read its page before the events that
+      // woke us were visible: look again soon rather than wait for the next append.
+      if (blocked && !this.retry) {
+        this.retry = setTimeout(() => {
+          this.retry = undefined
+          void this.wake()
+        }, BLOCKED_RETRY_MS)
+        this.retry.unref()
+      }
     })().finally(() => (this.running = undefined))
     return this.running
   }
 
+  /** Waits for the current pass to finish and drops a pending retry (shutdown). */
   async idle(): Promise<void> {
     while (this.running) await this.running
+    if (this.retry) clearTimeout(this.retry)
+    this.retry = undefined
   }
 }

@@ -76,7 +76,11 @@ export class RoomStreamClient {
     while (this.lastSent < through && !this.stream.closed) {
       const page = await readStream(this.db, roomStream(this.roomId), { fromVersion: this.lastSent + 1, toVersion: through, limit: 500 })
       if (page.length === 0) return
-      for (const event of page) this.send(event)
+      for (const event of page) {
+        this.send(event)
+        // The backlog comes from the store, not a buffer: keep pace with the socket.
+        await this.stream.drained()
+      }
     }
   }
 
