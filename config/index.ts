@@ -19,6 +19,8 @@ export const ConfigSchema = z
     DATABASE_URL: z.string().url().optional(),
     DATABASE_POOL_SIZE: int(1, 500).default(10),
     DATABASE_TIMEOUT_MS: int(100, 120_000).default(5000),
+    /** No single query waits longer than this (a silent network must not hang requests). */
+    DATABASE_QUERY_TIMEOUT_MS: int(100, 600_000).default(30_000),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
     JWT_SECRET_KEY: z.string().min(1, 'is required'),
     JWT_EXPIRE_MINUTES: int(1, 60 * 24 * 30).default(30),

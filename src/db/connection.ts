@@ -18,11 +18,11 @@ export interface DatabaseHandle {
   close(): Promise<void>
 }
 
-type DbConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_TIMEOUT_MS' | 'PGLITE_DATA_DIR'>
+type DbConfig = Partial<Pick<Config, 'DATABASE_QUERY_TIMEOUT_MS'>> & Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_TIMEOUT_MS' | 'PGLITE_DATA_DIR'>
 
 /** Opens PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite database, both through pg + Kysely. */
 export async function openDatabase(config: DbConfig, logger?: Logger): Promise<DatabaseHandle> {
-  if (config.DATABASE_URL) return openPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_TIMEOUT_MS, 'postgres', logger)
+  if (config.DATABASE_URL) return openPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_TIMEOUT_MS, config.DATABASE_QUERY_TIMEOUT_MS ?? 30_000, 'postgres', logger)
   return openEmbedded(config, logger)
 }
 
@@ -41,7 +41,7 @@ async function openEmbedded(config: DbConfig, logger?: Logger): Promise<Database
   logger?.info({ dir }, 'embedded database (PGlite) opened')
   // PGlite is one session: a single pooled connection keeps one request's transaction
   // from ever interleaving with another's.
-  const handle = openPool(url, 1, config.DATABASE_TIMEOUT_MS, 'embedded', logger)
+  const handle = openPool(url, 1, config.DATABASE_TIMEOUT_MS, config.DATABASE_QUERY_TIMEOUT_MS ?? 30_000, 'embedded', logger)
   const closePool = handle.close
   return {
     ...handle,
@@ -54,12 +54,16 @@ async function openEmbedded(config: DbConfig, logger?: Logger): Promise<Database
   }
 }
 
-function openPool(url: string, size: number, timeoutMs: number, kind: DatabaseHandle['kind'], logger?: Logger): DatabaseHandle {
+function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: number, kind: DatabaseHandle['kind'], logger?: Logger): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: size,
     connectionTimeoutMillis: timeoutMs,
     idleTimeoutMillis: 30_000,
+    // A connection whose server went silent (no reset, packets dropped) must not hang a request:
+    // TCP keep-alive notices the dead peer, and no query waits longer than the query timeout.
+    keepAlive: true,
+    query_timeout: queryTimeoutMs,
     application_name: 'mock-interview-api',
   })
   // An idle client losing its server must not crash the process; the next query reports it.

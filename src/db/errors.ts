@@ -6,7 +6,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!e) return false
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true
   const message = e.message ?? ''
-  return /timeout exceeded when trying to connect|Connection terminated|connection .* closed|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message)
+  return /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection .* closed|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message)
 }
 
 export const isUniqueViolation = (error: unknown, constraint?: string): boolean => {
