@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import type { Config } from '../../config'
 import type { Database, Db } from './database'
 import type { Logger } from '../logger'
+import { preparingPool } from './prepared'
 
 // Counts and positions are bigint in SQL but stay far below 2^53 here: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
@@ -71,7 +72,7 @@ function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: 
   // A client losing its server while checked out fails its query and also emits 'error', which the
   // pool only listens for on idle clients: unhandled, that event would crash the process.
   pool.on('connect', (client) => client.on('error', (err) => logger?.debug({ err }, 'database connection lost during a query')))
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) })
   let closed = false
   return {
     db,

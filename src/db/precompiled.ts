@@ -1,10 +1,11 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely'
 import type { Database } from './database'
+import { PREPARE } from './prepared'
 
 /**
  * A query for a hot path: built and compiled by Kysely once, then only its parameters change.
  * The builder's parameters must be exactly its arguments, in order (checked on the first call),
- * so the compiled SQL can be reused with new values.
+ * so the compiled SQL can be reused with new values; it runs as a prepared statement.
  */
 export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>) {
   let sqlText: string | undefined
@@ -14,7 +15,7 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
     if (compiled.parameters.length !== args.length || compiled.parameters.some((p, i) => p !== args[i])) {
       throw new Error(`precompiled query must take its arguments as its parameters, in order: ${compiled.sql}`)
     }
-    sqlText = compiled.sql
-    return (await db.executeQuery(compiled)).rows
+    sqlText = PREPARE + compiled.sql
+    return (await db.executeQuery<R>(CompiledQuery.raw(sqlText, args))).rows
   }
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/database'
 import { isUniqueViolation } from '../db/errors'
+import { PREPARE } from '../db/prepared'
 import { ConcurrencyError, type NewEvent, type StoredEvent } from './types'
 
 export interface AppendResult {
@@ -18,14 +19,9 @@ export async function appendToStream(db: Kysely<Database>, streamId: string, exp
   const types = events.map((e) => e.type)
   const data = events.map((e) => JSON.stringify(e.data))
   const metadata = events.map((e) => JSON.stringify(e.metadata ?? {}))
-  let rows: { global_position: number; stream_position: number; transaction_id: string; recorded_at: Date }[]
+  let rows: AppendedRow[]
   try {
-    const result = await sql<(typeof rows)[number]>`
-      insert into events (stream_id, stream_position, type, data, metadata)
-      select ${streamId}, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb
-        from unnest(${types}::text[], ${data}::text[], ${metadata}::text[]) with ordinality as e(type, data, metadata, ord)
-       where (select coalesce(max(stream_position), 0) from events where stream_id = ${streamId}) = ${expectedVersion}
-      returning global_position, stream_position, transaction_id::text as transaction_id, recorded_at`.execute(db)
+    const result = await (events.length === 1 ? appendOne(streamId, expectedVersion, types[0]!, data[0]!, metadata[0]!) : appendMany(streamId, expectedVersion, types, data, metadata)).execute(db)
     rows = result.rows
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConcurrencyError(streamId, expectedVersion)
@@ -37,3 +33,27 @@ export async function appendToStream(db: Kysely<Database>, streamId: string, exp
     .map((row, i) => ({ ...row, stream_id: streamId, type: events[i]!.type, data: events[i]!.data, metadata: events[i]!.metadata ?? {} }))
   return { nextVersion: expectedVersion + events.length, events: stored }
 }
+
+interface AppendedRow {
+  global_position: number
+  stream_position: number
+  transaction_id: string
+  recorded_at: Date
+}
+
+// Both statements are prepared: their text never changes, whatever the events. The version check
+// and the insert are one statement; a writer racing past the check hits the unique key.
+
+/** The common case, one fact per command: plain parameters, no arrays to unpack. */
+const appendOne = (streamId: string, expectedVersion: number, type: string, data: string, metadata: string) => sql<AppendedRow>`${sql.raw(PREPARE)}
+  insert into events (stream_id, stream_position, type, data, metadata)
+  select ${streamId}, ${expectedVersion}::int + 1, ${type}, ${data}::jsonb, ${metadata}::jsonb
+   where (select coalesce(max(stream_position), 0) from events where stream_id = ${streamId}) = ${expectedVersion}
+  returning global_position, stream_position, transaction_id::text as transaction_id, recorded_at`
+
+const appendMany = (streamId: string, expectedVersion: number, types: string[], data: string[], metadata: string[]) => sql<AppendedRow>`${sql.raw(PREPARE)}
+  insert into events (stream_id, stream_position, type, data, metadata)
+  select ${streamId}, ${expectedVersion}::int + e.ord::int, e.type, e.data::jsonb, e.metadata::jsonb
+    from unnest(${types}::text[], ${data}::text[], ${metadata}::text[]) with ordinality as e(type, data, metadata, ord)
+   where (select coalesce(max(stream_position), 0) from events where stream_id = ${streamId}) = ${expectedVersion}
+  returning global_position, stream_position, transaction_id::text as transaction_id, recorded_at`

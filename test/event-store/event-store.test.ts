@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../../src/db/database'
 import { appendToStream, checkpointOf, compareCheckpoints, ConcurrencyError, readAll, readStream, streamVersion, START, type Checkpoint, type StoredEvent } from '../../src/event-store'
@@ -42,9 +42,11 @@ describe('event store', () => {
       const stream = newStream()
       await appendToStream(db(), stream, 0, [{ type: 'a', data: {} }])
       for (const expected of [0, 5]) {
-        let error: unknown
-        await appendToStream(db(), stream, expected, [{ type: 'x', data: {} }]).catch((e) => (error = e))
-        expect(error).to.be.instanceOf(ConcurrencyError)
+        for (const events of [[{ type: 'x', data: {} }], [{ type: 'x', data: {} }, { type: 'y', data: {} }]]) {
+          let error: unknown
+          await appendToStream(db(), stream, expected, events).catch((e) => (error = e))
+          expect(error).to.be.instanceOf(ConcurrencyError)
+        }
       }
       expect(await streamVersion(db(), stream)).to.equal(1)
     })
@@ -55,6 +57,19 @@ describe('event store', () => {
       expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1)
       expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConcurrencyError)).to.equal(true)
       expect(await readStream(db(), stream)).to.have.length(1)
+    })
+
+    it('runs as a prepared statement on the connection', async () => {
+      const stream = newStream()
+      const prepared = await db()
+        .connection()
+        .execute(async (conn) => {
+          await appendToStream(conn, stream, 0, [{ type: 'a', data: {} }])
+          await appendToStream(conn, stream, 1, [{ type: 'b', data: {} }, { type: 'c', data: {} }])
+          return (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(conn)).rows
+        })
+      expect(prepared.filter((p) => p.statement.includes('insert into events'))).to.have.length(2)
+      expect(await streamVersion(db(), stream)).to.equal(3)
     })
   })
 
