@@ -21,7 +21,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { sql } from 'kysely'
 import { openDatabase } from '../src/db/connection'
 import type { Db } from '../src/db/database'
-import { readStream } from '../src/event-store'
+import { readStreamFacts, type StreamFact } from '../src/event-store'
 import { replayRoom, snapshotAt } from '../src/rooms/replay'
 import { factOf, roomStream } from '../src/rooms/room-facts.schema'
 import { applyFact, foldFacts, initialRoomSnapshot, persistSnapshot, type RoomFact, type RoomSnapshot } from '../machines/interview-room'
@@ -86,7 +86,7 @@ async function replayMemoryChild(): Promise<void> {
   const database = await openDatabase({ DATABASE_URL: env('REPLAY_MEMORY_URL'), DATABASE_POOL_SIZE: 1, DATABASE_TIMEOUT_MS: 60_000, PGLITE_DATA_DIR: 'memory://' })
   try {
     // Connected and the statement path warmed before the baseline is taken.
-    await readStream(database.db, roomStream(env('REPLAY_MEMORY_ROOM')), { limit: 1 })
+    await readStreamFacts(database.db, roomStream(env('REPLAY_MEMORY_ROOM')), { limit: 1 })
     console.log(`${MEMORY_PREFIX}${JSON.stringify(await replayMemory(database.db, env('REPLAY_MEMORY_ROOM'), Number(env('REPLAY_MEMORY_TO'))))}`)
   } finally {
     await database.close()
@@ -94,9 +94,9 @@ async function replayMemoryChild(): Promise<void> {
 }
 
 /** Reads the stream page by page as replayRoom does, handing each stored event to `visit`. */
-async function readPages(db: Db, roomId: string, visit: (event: Awaited<ReturnType<typeof readStream>>[number]) => void): Promise<void> {
+async function readPages(db: Db, roomId: string, visit: (event: StreamFact) => void): Promise<void> {
   for (let from = 1; ; ) {
-    const page = await readStream(db, roomStream(roomId), { fromVersion: from, limit: PAGE_SIZE })
+    const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: from, limit: PAGE_SIZE })
     for (const event of page) visit(event)
     if (page.length < PAGE_SIZE) return
     from = page[page.length - 1]!.stream_position + 1
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     const pointsMet = onPostgres ? pointSummary.max <= TARGET_POINT_MS : null
     const best = (key: keyof Round) => Math.max(...rounds.map((r) => r[key]))
     console.log(`\n${''.padEnd(40)}${'median round'.padStart(14)}${'best round'.padStart(14)}   events/s`)
-    for (const [label, key] of [['machine alone, from memory (floor)', 'floor'], ['replayRoom (read + parse + fold)', 'replay'], ['  read only (readStream pages)', 'read'], ['  read + zod parse', 'parse']] as const) {
+    for (const [label, key] of [['machine alone, from memory (floor)', 'floor'], ['replayRoom (read + parse + fold)', 'replay'], ['  read only (readStreamFacts pages)', 'read'], ['  read + zod parse', 'parse']] as const) {
       console.log(`${label.padEnd(40)}${fmt(median[key]).padStart(14)}${fmt(best(key)).padStart(14)}`)
     }
     console.log(`ratio replay/floor (round with the median ratio): ${ratio.toFixed(3)}; of the best rounds: ${(best('replay') / best('floor')).toFixed(3)} — target ≥ ${TARGET_RATIO} on PostgreSQL: ${verdict(replayMet)}`)

@@ -1,8 +1,10 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/database'
+import { PREPARE } from '../db/prepared'
 import type { Checkpoint, StoredEvent } from './types'
 
 const COLUMNS = sql`global_position, stream_id, stream_position, type, data, metadata, transaction_id::text as transaction_id, recorded_at`
+const FACT_COLUMNS = sql`stream_position, type, data`
 
 export interface ReadStreamOptions {
   /** First position to return (inclusive); default 1. */
@@ -12,13 +14,32 @@ export interface ReadStreamOptions {
   limit?: number
 }
 
+/** What folding a stream through its machine needs of each event. */
+export type StreamFact = Pick<StoredEvent, 'stream_position' | 'type' | 'data'>
+
 /** A stream's events in stream order. */
 export async function readStream(db: Kysely<Database>, streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  return selectStream<StoredEvent>(COLUMNS, db, streamId, options)
+}
+
+/**
+ * A stream's events in stream order, only position, type and data: for replays, which fold
+ * thousands of events and need neither metadata nor log positions (half the bytes to decode).
+ */
+export async function readStreamFacts(db: Kysely<Database>, streamId: string, options: ReadStreamOptions = {}): Promise<StreamFact[]> {
+  return selectStream<StreamFact>(FACT_COLUMNS, db, streamId, options)
+}
+
+const MAX_POSITION = 2_147_483_647
+
+async function selectStream<R>(columns: RawBuilder<unknown>, db: Kysely<Database>, streamId: string, options: ReadStreamOptions): Promise<R[]> {
   const from = options.fromVersion ?? 1
-  const to = options.toVersion ?? 2_147_483_647
-  const limit = options.limit ?? 2_147_483_647
-  const result = await sql<StoredEvent>`
-    select ${COLUMNS} from events
+  const limit = options.limit ?? MAX_POSITION
+  // Positions are dense (1, 2, 3 …), so a page is also a range: the index scan reads no further.
+  const to = Math.min(options.toVersion ?? MAX_POSITION, from + limit - 1)
+  if (from > to) return []
+  const result = await sql<R>`${sql.raw(PREPARE)}
+    select ${columns} from events
      where stream_id = ${streamId} and stream_position between ${from} and ${to}
      order by stream_position limit ${limit}`.execute(db)
   return result.rows

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database'
-import { readStream, type StoredEvent } from '../event-store'
+import { readStream, readStreamFacts, type StreamFact } from '../event-store'
 import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
 import { factOf, roomStream } from './room-facts.schema'
 import { findSnapshotBefore } from './room.repository'
@@ -25,14 +25,14 @@ export interface TimelineEntry {
 export async function replayRoom(
   db: Db,
   roomId: string,
-  visit: (event: StoredEvent, fact: RoomFact, snapshot: RoomSnapshot) => void,
+  visit: (event: StreamFact, fact: RoomFact, snapshot: RoomSnapshot) => void,
   options: { fromVersion?: number; toVersion?: number; start?: RoomSnapshot; pageSize?: number } = {},
 ): Promise<RoomSnapshot> {
   let snapshot = options.start ?? initialRoomSnapshot()
   let from = options.fromVersion ?? 1
   const pageSize = options.pageSize ?? PAGE
   for (;;) {
-    const page = await readStream(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
+    const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
     for (const event of page) {
       const fact = factOf(event)
       snapshot = applyFact(snapshot, fact)
@@ -43,29 +43,26 @@ export async function replayRoom(
   }
 }
 
-/** Every event of a room (from a version, up to a limit) with the machine state and status after it. */
+/** Every event of a room (from a version, up to a limit) with its metadata, and the machine state and status after it. */
 export async function roomTimeline(db: Db, roomId: string, options: { fromVersion: number; limit: number }): Promise<TimelineEntry[]> {
   const start = options.fromVersion > 1 ? await snapshotAt(db, roomId, { version: options.fromVersion - 1 }) : undefined
-  const entries: TimelineEntry[] = []
-  await replayRoom(
-    db,
-    roomId,
-    (event, fact, snapshot) => {
-      entries.push({
-        version: event.stream_position,
-        type: event.type,
-        at: fact.at,
-        recorded_at: event.recorded_at.toISOString(),
-        data: event.data,
-        metadata: event.metadata,
-        state: roomState(snapshot),
-        state_value: stateValuePath(snapshot),
-        status: roomStatus(snapshot, new Date(fact.at)).timer_status,
-      })
-    },
-    { fromVersion: options.fromVersion, toVersion: options.fromVersion + options.limit - 1, start: start?.snapshot },
-  )
-  return entries
+  const events = await readStream(db, roomStream(roomId), { fromVersion: options.fromVersion, limit: options.limit })
+  let snapshot = start?.snapshot ?? initialRoomSnapshot()
+  return events.map((event) => {
+    const fact = factOf(event)
+    snapshot = applyFact(snapshot, fact)
+    return {
+      version: event.stream_position,
+      type: event.type,
+      at: fact.at,
+      recorded_at: event.recorded_at.toISOString(),
+      data: event.data,
+      metadata: event.metadata,
+      state: roomState(snapshot),
+      state_value: stateValuePath(snapshot),
+      status: roomStatus(snapshot, new Date(fact.at)).timer_status,
+    }
+  })
 }
 
 export interface PointInTime {
@@ -86,7 +83,7 @@ export async function snapshotAt(db: Db, roomId: string, bound: { version?: numb
   let at: string | null = stored ? stored.at.toISOString() : null
   const toVersion = bound.version
   for (;;) {
-    const page = await readStream(db, roomStream(roomId), { fromVersion: version + 1, toVersion, limit: PAGE })
+    const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: version + 1, toVersion, limit: PAGE })
     for (const event of page) {
       const fact = factOf(event)
       if (bound.at && Date.parse(fact.at) > bound.at.getTime()) return { snapshot, version, at }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../../src/db/database'
-import { appendToStream, checkpointOf, compareCheckpoints, ConcurrencyError, readAll, readStream, streamVersion, START, type Checkpoint, type StoredEvent } from '../../src/event-store'
+import { appendToStream, checkpointOf, compareCheckpoints, ConcurrencyError, readAll, readStream, readStreamFacts, streamVersion, START, type Checkpoint, type StoredEvent } from '../../src/event-store'
 import { ctx } from '../support/context'
 import { realPostgresUrl } from '../support/database'
 import { skipUnless } from '../support/skip'
@@ -79,6 +79,20 @@ describe('event store', () => {
       await appendToStream(db(), stream, 0, Array.from({ length: 5 }, (_, i) => ({ type: 't', data: { i } })))
       const window = await readStream(db(), stream, { fromVersion: 2, toVersion: 4 })
       expect(window.map((e) => e.stream_position)).to.deep.equal([2, 3, 4])
+    })
+
+    it('pages with a limit, and returns nothing past the last possible position', async () => {
+      const stream = newStream()
+      await appendToStream(db(), stream, 0, Array.from({ length: 5 }, (_, i) => ({ type: 't', data: { i } })))
+      expect((await readStream(db(), stream, { fromVersion: 2, limit: 2 })).map((e) => e.stream_position)).to.deep.equal([2, 3])
+      expect((await readStream(db(), stream, { fromVersion: 4, toVersion: 9, limit: 10 })).map((e) => e.stream_position)).to.deep.equal([4, 5])
+      expect(await readStream(db(), stream, { fromVersion: 2_147_483_648 })).to.deep.equal([])
+    })
+
+    it('reads only position, type and data for a replay', async () => {
+      const stream = newStream()
+      await appendToStream(db(), stream, 0, [{ type: 'a', data: { n: 1 }, metadata: { user_id: 'u' } }, { type: 'b', data: { n: 2 } }])
+      expect(await readStreamFacts(db(), stream, { fromVersion: 2 })).to.deep.equal([{ stream_position: 2, type: 'b', data: { n: 2 } }])
     })
   })
 
