@@ -5,6 +5,7 @@ import type { Logger } from '../logger'
 import { appendToStream, ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
 import { ConflictError } from '../http/errors'
 import {
+  CommandRefused,
   decide,
   dueTimers,
   foldFacts,
@@ -113,9 +114,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     // round after round, and a fixed number of tries would starve the other writer.
     const giveUpAt = Date.now() + this.retryForMs
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(roomId)
-      const now = this.options.clock()
-      const facts = decide(loaded.snapshot, command, now)
+      const { loaded, facts, now } = await this.decide(roomId, command, attempt === 0)
       if (facts.length === 0) return { ...loaded, facts, events: [] }
       try {
         return await this.commit(roomId, loaded, facts, now, { ...metadata, node: this.options.node })
@@ -132,6 +131,28 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
       }
     }
+  }
+
+  /**
+   * Decides the command on the cached room without reading the store first (the common case: this
+   * process wrote the room's last event): the append's expected version fences a stale cache, and
+   * the conflict sends the next attempt through load(). A refusal or a no-op on the cached room may
+   * only mean the cache is behind, so those are decided again on the stored room before they count.
+   */
+  private async decide(roomId: string, command: RoomCommand, trustCache: boolean): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
+    const cached = trustCache ? this.cache.get(roomId) : undefined
+    if (cached) {
+      const now = this.options.clock()
+      try {
+        const facts = decide(cached.snapshot, command, now)
+        if (facts.length > 0) return { loaded: cached, facts, now }
+      } catch (error) {
+        if (!(error instanceof CommandRefused)) throw error
+      }
+    }
+    const loaded = await this.load(roomId)
+    const now = this.options.clock()
+    return { loaded, facts: decide(loaded.snapshot, command, now), now }
   }
 
   private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], now: Date, metadata: EventMetadata): Promise<CommandResult> {

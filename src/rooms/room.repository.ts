@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db, Tx } from '../db/database'
+import { PREPARE } from '../db/prepared'
 import type { Insertable } from 'kysely'
 import type { RoomStatusRow, RoomStatusTable, RoomTimerRow } from '../db/room.table'
 import type { DueTimer } from '../../machines/interview-room'
@@ -30,25 +31,22 @@ export async function findRoomStatus(db: Db, roomId: string): Promise<RoomStatus
 }
 
 /**
- * Replaces the room's timers with the ones its new state needs, in the caller's transaction.
- * The writing process holds a lease until shortly after each is due; if it dies, others take over.
+ * Replaces the room's timers with the ones its new state needs, in the caller's transaction, in
+ * one statement: timers of the new set are written over the old (same room and kind), the rest
+ * deleted. The writing process holds a lease until shortly after each is due; if it dies, others
+ * take over.
  */
 export async function replaceRoomTimers(tx: Tx, roomId: string, timers: DueTimer[], node: string, graceMs: number): Promise<void> {
-  await tx.deleteFrom('room_timers').where('room_id', '=', roomId).execute()
-  if (timers.length === 0) return
-  await tx
-    .insertInto('room_timers')
-    .values(
-      timers.map((t) => ({
-        room_id: roomId,
-        kind: t.kind,
-        sequence: t.sequence,
-        due_at: new Date(t.due_at),
-        leased_by: node,
-        lease_until: new Date(Date.parse(t.due_at) + graceMs),
-      })),
-    )
-    .execute()
+  const kinds = timers.map((t) => t.kind)
+  await sql`${sql.raw(PREPARE)}
+    with armed as (
+      insert into room_timers (room_id, kind, sequence, due_at, leased_by, lease_until)
+      select ${roomId}, t.kind, t.sequence, t.due_at, ${node}, t.due_at + make_interval(secs => ${graceMs / 1000})
+        from unnest(${kinds}::text[], ${timers.map((t) => t.sequence)}::int[], ${timers.map((t) => t.due_at)}::timestamptz[]) as t(kind, sequence, due_at)
+      on conflict (room_id, kind) do update
+        set sequence = excluded.sequence, due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until
+      returning kind)
+    delete from room_timers where room_id = ${roomId} and kind <> all(${kinds}::text[])`.execute(tx)
 }
 
 /** Deletes a timer row only if it is still the one that was armed (a newer one may have replaced it). */

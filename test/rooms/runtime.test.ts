@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
 import { readStream } from '../../src/event-store'
 import { roomStream } from '../../src/rooms/room-facts.schema'
-import { roomStatus } from '../../machines/interview-room'
+import { CommandRefused, roomStatus } from '../../machines/interview-room'
 import { ctx } from '../support/context'
 import { newUser } from '../support/http'
 import { newRoomId, newRuntime, newScheduler, openCommand, phase, sleep } from '../support/runtime'
@@ -111,5 +111,42 @@ describe('room runtime on the database', () => {
     const resumed = await runtime.execute(roomId, { type: 'resumeTimer' })
     expect(resumed.facts.map((f) => f.type)).to.deep.equal(['timer_resumed'])
     expect(resumed.version).to.equal(4)
+  })
+
+  it('decides again on the stored room when its cached room was behind (no fact from a stale cache)', async () => {
+    const { roomId, runtime } = await openRoom()
+    await runtime.execute(roomId, { type: 'startTimer' })
+    await newRuntime('other').execute(roomId, { type: 'pauseTimer' })
+    const error = await runtime.execute(roomId, { type: 'pauseTimer' }).catch((e: unknown) => e)
+    expect(error).to.be.instanceOf(CommandRefused)
+    expect((error as CommandRefused).message).to.match(/paused/)
+    expect((await stream(roomId)).map((e) => e.type)).to.deep.equal(['room_opened', 'phase_started', 'timer_paused'])
+  })
+
+  it('keeps exactly the timers the state of the room needs, written in the same transaction as its facts', async () => {
+    const user = await newUser('rt')
+    const roomId = newRoomId()
+    const runtime = newRuntime()
+    const timers = async () =>
+      (await ctx().database.db.selectFrom('room_timers').select(['kind', 'sequence', 'due_at']).where('room_id', '=', roomId).orderBy('kind').execute()).map((t) => [
+        t.kind,
+        t.sequence,
+        t.due_at.toISOString(),
+      ])
+    await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 10), phase(2, 10)], 0.5))
+    expect(await timers()).to.deep.equal([])
+    const started = await runtime.execute(roomId, { type: 'startTimer' })
+    const deadline = started.snapshot.context.deadline!
+    expect(await timers()).to.deep.equal([
+      ['deadline', 1, deadline],
+      ['warning', 1, new Date(Date.parse(deadline) - 5 * 60_000).toISOString()],
+    ])
+    await runtime.execute(roomId, { type: 'pauseTimer' })
+    expect(await timers()).to.deep.equal([])
+    await runtime.execute(roomId, { type: 'resumeTimer' })
+    const skipped = await runtime.execute(roomId, { type: 'skipPhase' })
+    expect((await timers()).filter(([kind]) => kind === 'deadline')).to.deep.equal([['deadline', 2, skipped.snapshot.context.deadline!]])
+    await runtime.execute(roomId, { type: 'endInterview' })
+    expect(await timers()).to.deep.equal([])
   })
 })
