@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { createScratchDatabase as createScratch, type ScratchDatabase } from '../src/db/scratch'
 
 /** One figure a bench reports; bench/run.ts collects these into its table. */
 export interface BenchResult {
@@ -44,27 +43,5 @@ export function redactUrl(url: string): string {
   return parsed.toString()
 }
 
-/**
- * Creates a uniquely named database on the given server and returns its URL and a dropper, so a
- * bench never leaves tables or rows in a database someone else uses (CI points it at `test`).
- */
-export async function createScratchDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `mi_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-  await withClient(baseUrl, (client) => client.query(`create database ${name}`))
-  const url = new URL(baseUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: () => withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
-  }
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await use(client)
-  } finally {
-    await client.end()
-  }
-}
+/** A uniquely named database on the given server (dropped by the bench), so a bench never touches one someone else uses (CI points it at `test`). */
+export const createScratchDatabase = (baseUrl: string): Promise<ScratchDatabase> => createScratch(baseUrl, 'mi_bench')
