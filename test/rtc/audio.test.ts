@@ -5,28 +5,16 @@ import { api, newUser, type TestUser } from '../support/http'
 import { sleep } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { espeakAvailable } from '../../src/rtc/speech'
-import { BotClient } from './bot-client'
-import { openBotRoom } from './rooms'
+import { botClients, openBotRoom } from './rooms'
 
 const isBot = (m: { type: string }) => m.type === 'bot_message'
 
 describe('the interview bot’s audio', () => {
   let user: TestUser
-  const clients: BotClient[] = []
-  async function joined(roomId: string): Promise<BotClient> {
-    const client = new BotClient()
-    clients.push(client)
-    const reply = await client.join(user.token, roomId)
-    expect(reply.status, reply.text).to.equal(200)
-    await client.connected()
-    return client
-  }
+  const joined = botClients(() => user)
 
   before(async () => {
     user = await newUser('audio')
-  })
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()))
   })
 
   it('records the candidate’s audio to WebM, stores recording_saved, and serves it to the owner only', async function () {

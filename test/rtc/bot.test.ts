@@ -1,29 +1,17 @@
 import { expect } from 'chai'
 import { api, newUser, type TestUser } from '../support/http'
 import { sleep } from '../support/runtime'
-import { BotClient } from './bot-client'
-import { openBotRoom } from './rooms'
+import { botClients, openBotRoom } from './rooms'
 
 const isBot = (m: { type: string }) => m.type === 'bot_message'
 
 describe('the interview bot on the data channel', () => {
   let user: TestUser
-  const clients: BotClient[] = []
-  async function joined(roomId: string): Promise<BotClient> {
-    const client = new BotClient()
-    clients.push(client)
-    const reply = await client.join(user.token, roomId)
-    expect(reply.status, reply.text).to.equal(200)
-    await client.connected()
-    return client
-  }
+  const joined = botClients(() => user)
   const history = async (roomId: string) => (await api('GET', `/api/interview/${roomId}/history`, { token: user.token })).body.events as Array<{ type: string; data: Record<string, unknown> }>
 
   before(async () => {
     user = await newUser('bot')
-  })
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()))
   })
 
   it('greets on connect, then presents the phase when the timer starts', async () => {

@@ -1,5 +1,7 @@
+import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
 import { api, type TestUser } from '../support/http'
+import { BotClient } from './bot-client'
 
 /** Opens a room with short phases for the bot tests; returns its id. */
 export async function openBotRoom(user: TestUser, minutes = [1, 1], baseUrl?: string): Promise<string> {
@@ -25,4 +27,23 @@ export async function newUserOn(baseUrl: string, prefix = 'rtc'): Promise<TestUs
   const login = await api('POST', '/api/v1/auth/login', { body: credentials, baseUrl })
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`)
   return { id: registered.body.id, email: credentials.email, username: `${prefix}_${tag}`, password: credentials.password, token: login.body.access_token }
+}
+
+/**
+ * Call in a describe block: returns `joined(roomId)`, which connects a bot client as the user and
+ * waits for the peer to connect; every client it made is closed after each test.
+ */
+export function botClients(user: () => TestUser): (roomId: string) => Promise<BotClient> {
+  const clients: BotClient[] = []
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()))
+  })
+  return async (roomId) => {
+    const client = new BotClient()
+    clients.push(client)
+    const reply = await client.join(user().token, roomId)
+    expect(reply.status, reply.text).to.equal(200)
+    await client.connected()
+    return client
+  }
 }
