@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import { sleep } from './lib-stats'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** A node process the bench started and must stop: the service or the bare SSE server. */
+export interface BenchProcess {
+  pid: number
+  url: string
+  child: ChildProcess
+  /** The process's last lines of output, for error messages. */
+  output: string[]
+  /** Resident set size now, in bytes (VmRSS of /proc/<pid>/status). */
+  rss(): number
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>
+}
+
+/** A port nobody listens on right now (the service logs its URL only at info, and the bench runs it at warn). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** VmRSS of a process, in bytes. */
+export function readRss(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (!match) throw new Error(`no VmRSS for process ${pid}`)
+  return Number(match[1]) * 1024
+}
+
+/**
+ * Starts `node --import tsx <script>` from the repository root with `env` (PORT is chosen here)
+ * and resolves once GET <url><readyPath> answers 200.
+ */
+async function startNode(script: string, env: Record<string, string>, readyPath: string, startTimeoutMs = 60_000): Promise<BenchProcess> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const output: string[] = []
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      output.push(line)
+      if (output.length > 50) output.shift()
+    })
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  }
+  const started = performance.now()
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before answering:\n${output.join('\n')}`)
+    if (performance.now() - started > startTimeoutMs) {
+      await kill()
+      throw new Error(`${script} did not answer ${readyPath} within ${startTimeoutMs} ms:\n${output.join('\n')}`)
+    }
+    const ready = await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false)
+    if (ready) break
+    await sleep(100)
+  }
+  return { pid: child.pid!, url, child, output, rss: () => readRss(child.pid!), kill }
+}
+
+/**
+ * The API as its own process, started the way production starts it (`node --import tsx
+ * src/server.ts`), with ENV=test settings, logs at warn and heartbeats rare enough not to count.
+ * `database` is DATABASE_URL, or undefined for embedded PGlite in memory (one process's database).
+ */
+export function startService(database: string | undefined, env: Record<string, string> = {}): Promise<BenchProcess> {
+  return startNode(
+    'src/server.ts',
+    {
+      ENV: 'test',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      JWT_EXPIRE_MINUTES: '240',
+      SSE_HEARTBEAT_MS: '600000',
+      ...(database ? { DATABASE_URL: database } : { DATABASE_URL: '', PGLITE_DATA_DIR: 'memory://' }),
+      ...env,
+    },
+    '/ready',
+  )
+}
+
+/** The baseline: a bare node:http SSE server (bench/lib-sse-bare.ts) in its own process. */
+export function startBare(): Promise<BenchProcess> {
+  return startNode('bench/lib-sse-bare.ts', {}, '/ready')
+}
