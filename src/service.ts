@@ -74,7 +74,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   runtime.on('appended', () => notifier.appended())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
-  const projector = new ProjectionWorker(db, Object.values(projections), logger)
+  // A projection pass's transaction hides events committed while it runs: readers look again after it.
+  const projector = new ProjectionWorker(db, Object.values(projections), logger, () => notifier.appended())
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
   const readiness = async () => ({
     database: await sql`select 1`.execute(db).then(() => true, () => false),

@@ -25,7 +25,10 @@ export class EventNotifier extends EventEmitter<{ wake: [] }> {
     if (this.options.url) await this.connect()
   }
 
-  /** Called after a commit that appended events: wake local readers now, and other processes soon. */
+  /**
+   * Called after a commit that appended events, or that ended a transaction which may have hidden
+   * others' events from readers: wake local readers now, and other processes soon.
+   */
   appended(): void {
     this.emit('wake')
     if (!this.options.pool || !this.options.url || this.notifyPending) return

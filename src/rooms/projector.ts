@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Db } from '../db/database'
+import type { Db, Tx } from '../db/database'
 import type { Logger } from '../logger'
 import { readAll, START, type Checkpoint, type StoredEvent } from '../event-store'
 import type { Projection, ProjectedFact } from '../../projections'
@@ -16,18 +16,23 @@ function projectedFacts(projection: Projection, events: StoredEvent[]): Projecte
 }
 
 /**
+ * Held by whoever projects or rebuilds a projection, until its transaction ends. An advisory lock
+ * rather than a lock on the checkpoint row: it takes no transaction id, and log readers only see
+ * events older than every open transaction id, so a row lock held while a page is read would hold
+ * every subscriber back for as long. The transaction now takes an id only at its first write.
+ */
+const projectionLock = (name: string) => sql`hashtextextended(${`projection:${name}`}, 0)`
+
+/**
  * Applies the next page of the log to a projection, in one transaction with its checkpoint.
- * The checkpoint row is locked (SKIP LOCKED: one process projects at a time, the others move on)
- * and moved compare-and-set. Returns the events read, or null when another process holds it.
+ * One process projects at a time (the others find the lock taken and move on); the checkpoint
+ * moves compare-and-set. Returns the events read, or null when another process holds it.
  */
 export async function projectNextPage(db: Db, projection: Projection, limit = 500): Promise<number | null> {
-  await db.insertInto('projection_checkpoints').values({ name: projection.name }).onConflict((oc) => oc.column('name').doNothing()).execute()
   return db.transaction().execute(async (tx) => {
-    const locked = await sql<Checkpoint>`
-      select transaction_id::text as transaction_id, global_position from projection_checkpoints
-       where name = ${projection.name} for update skip locked`.execute(tx)
-    const checkpoint = locked.rows[0]
-    if (!checkpoint) return null
+    const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${projectionLock(projection.name)}) as locked`.execute(tx)
+    if (!locked.rows[0]?.locked) return null
+    const checkpoint = await readCheckpoint(tx, projection.name)
     const page = await readAll(tx, { after: checkpoint, limit })
     if (page.length === 0) return 0
     await projection.apply(tx, projectedFacts(projection, page))
@@ -38,6 +43,15 @@ export async function projectNextPage(db: Db, projection: Projection, limit = 50
     if (Number(moved.numAffectedRows) !== 1) throw new Error(`projection ${projection.name} checkpoint moved underneath it`)
     return page.length
   })
+}
+
+/** The projection's checkpoint; a projection seen for the first time starts at the beginning of the log. */
+async function readCheckpoint(tx: Tx, name: string): Promise<Checkpoint> {
+  const select = () => sql<Checkpoint>`select transaction_id::text as transaction_id, global_position from projection_checkpoints where name = ${name}`.execute(tx)
+  const found = (await select()).rows[0]
+  if (found) return found
+  await tx.insertInto('projection_checkpoints').values({ name }).onConflict((oc) => oc.column('name').doNothing()).execute()
+  return (await select()).rows[0]!
 }
 
 /** Projects until the end of the log (or until another process holds the projection). */
@@ -59,11 +73,11 @@ async function projectToEnd(db: Db, projection: Projection, limit = 500): Promis
 /** How soon a worker that found a projection locked looks again. */
 const BLOCKED_RETRY_MS = 250
 
-/** Empties a projection and replays the whole log into it; live projectors wait on its checkpoint lock meanwhile. */
+/** Empties a projection and replays the whole log into it; live projectors wait on its lock meanwhile. */
 export async function rebuildProjection(db: Db, projection: Projection): Promise<number> {
-  await db.insertInto('projection_checkpoints').values({ name: projection.name }).onConflict((oc) => oc.column('name').doNothing()).execute()
   await db.transaction().execute(async (tx) => {
-    await sql`select 1 from projection_checkpoints where name = ${projection.name} for update`.execute(tx)
+    await sql`select pg_advisory_xact_lock(${projectionLock(projection.name)})`.execute(tx)
+    await readCheckpoint(tx, projection.name)
     for (const table of projection.tables) await sql`truncate table ${sql.table(table)}`.execute(tx)
     await sql`update projection_checkpoints set transaction_id = ${START.transaction_id}::xid8, global_position = 0, updated_at = now() where name = ${projection.name}`.execute(tx)
   })
@@ -80,6 +94,11 @@ export class ProjectionWorker {
     private readonly db: Db,
     private readonly all: Projection[],
     private readonly logger: Logger,
+    /**
+     * Called after a pass that committed projection rows. While the pass ran, its transaction hid
+     * events committed meanwhile from log readers, which should look again now.
+     */
+    private readonly onCommitted: () => void = () => {},
   ) {}
 
   wake(): Promise<void> {
@@ -94,7 +113,9 @@ export class ProjectionWorker {
         blocked = false
         for (const projection of this.all) {
           try {
-            blocked = (await projectToEnd(this.db, projection)).blocked || blocked
+            const pass = await projectToEnd(this.db, projection)
+            blocked = pass.blocked || blocked
+            if (pass.total > 0) this.onCommitted()
           } catch (err) {
             this.logger.warn({ err, projection: projection.name }, 'projection failed; will retry on the next wake-up')
           }

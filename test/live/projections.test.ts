@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { sql } from 'kysely'
 import { projections, type Projection } from '../../projections'
-import { compareCheckpoints, type Checkpoint } from '../../src/event-store'
+import { compareCheckpoints, readAll, type Checkpoint } from '../../src/event-store'
 import { headCheckpoint } from '../../src/event-store/subscription'
-import { rebuildProjection } from '../../src/rooms/projector'
+import { catchUp, projectNextPage, rebuildProjection } from '../../src/rooms/projector'
 import { roomStream } from '../../src/rooms/room-facts.schema'
 import pg from 'pg'
 import { randomUUID } from 'node:crypto'
@@ -133,7 +133,7 @@ describe('async projections', () => {
       const fact = { problem_id: randomUUID(), problem_text: 'raced', problem_type: null, difficulty: null, at: new Date().toISOString() }
       await writer.query(`insert into events (stream_id, stream_position, type, data) values ($1, 2, 'problem_injected', $2)`, [roomStream(roomId), JSON.stringify(fact)])
       await holder.query('begin')
-      await holder.query(`select 1 from projection_checkpoints where name = 'user_rooms' for update`)
+      await holder.query(`select pg_advisory_xact_lock(hashtextextended('projection:user_rooms', 0))`)
       await writer.query('commit')
       const stored = await sql<Checkpoint>`select transaction_id::text as transaction_id, global_position from events where stream_id = ${roomStream(roomId)} and stream_position = 2`.execute(db())
       const service = ctx().service
@@ -145,6 +145,38 @@ describe('async projections', () => {
       await waitFor(async () => (await rowsOf(projections.user_rooms!, [roomId]))[0]?.problems_injected === 1, 3_000, 'user_rooms to project the event')
     } finally {
       await Promise.all([writer.end(), holder.end()])
+    }
+  })
+
+  it('hides no event from log readers while a projection pass reads and applies its page', async function () {
+    skipUnless(this, realPostgresUrl, 'needs overlapping transactions on real PostgreSQL (set TEST_DATABASE_URL)')
+    const roomId = await openRoom(user)
+    let opened: () => void = () => {}
+    let gate: Promise<void> | undefined
+    let applying: () => void = () => {}
+    const reached = new Promise<void>((resolve) => (applying = resolve))
+    const gated: Projection = {
+      name: `gated_${randomUUID().slice(0, 8)}`,
+      tables: [],
+      handles: ['problem_injected'],
+      async apply() {
+        applying()
+        await gate
+      },
+    }
+    await catchUp(db(), gated) // creates its checkpoint: from here on a pass starts with no write
+    await injectProblem(user, roomId, 'projected')
+    gate = new Promise((resolve) => (opened = resolve))
+    const pass = projectNextPage(db(), gated)
+    try {
+      await reached
+      const head = await headCheckpoint(db())
+      await injectProblem(user, roomId, 'while the pass is open')
+      const after = await readAll(db(), { after: head })
+      expect(after.map((e) => e.type)).to.deep.equal(['problem_injected'])
+    } finally {
+      opened()
+      await pass
     }
   })
 })
