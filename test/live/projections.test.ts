@@ -152,7 +152,8 @@ describe('async projections', () => {
     skipUnless(this, realPostgresUrl, 'needs overlapping transactions on real PostgreSQL (set TEST_DATABASE_URL)')
     const roomId = await openRoom(user)
     let opened: () => void = () => {}
-    let gate: Promise<void> | undefined
+    const gate = new Promise<void>((resolve) => (opened = resolve))
+    let holding = false
     let applying: () => void = () => {}
     const reached = new Promise<void>((resolve) => (applying = resolve))
     const gated: Projection = {
@@ -160,13 +161,14 @@ describe('async projections', () => {
       tables: [],
       handles: ['problem_injected'],
       async apply() {
+        if (!holding) return
         applying()
         await gate
       },
     }
     await catchUp(db(), gated) // creates its checkpoint: from here on a pass starts with no write
     await injectProblem(user, roomId, 'projected')
-    gate = new Promise((resolve) => (opened = resolve))
+    holding = true
     const pass = projectNextPage(db(), gated)
     try {
       await reached
