@@ -16,6 +16,7 @@ import autocannon from 'autocannon'
 import type pg from 'pg'
 import { loadConfig } from '../config'
 import { startService, type RunningService } from '../src/service'
+import { benchUser, call } from './lib-api'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
 
 const DURATION_S = envNumber('BENCH_DURATION', 10)
@@ -42,15 +43,6 @@ async function load(url: string, seconds: number, headers: Record<string, string
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total }
 }
 
-async function call<T = unknown>(service: RunningService, method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (token) headers.authorization = `Bearer ${token}`
-  const response = await fetch(`${service.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-  return JSON.parse(text) as T
-}
-
 /**
  * The real endpoint's SQL round trips (token check, product read) sent with raw pg as prepared
  * statements: `rounds` of them per request, no framework, no validation. The ceiling a handler
@@ -65,12 +57,9 @@ function rawRoundTrips(pool: pg.Pool, token: string, productId: string, rounds: 
 
 /** A user, their token and one product: what the measured request needs. */
 async function seed(service: RunningService): Promise<{ token: string; productId: string; product: unknown }> {
-  const tag = Date.now().toString(36)
-  const credentials = { email: `bench-${tag}@example.com`, password: 'bench password 123' }
-  await call(service, 'POST', '/api/v1/auth/register', { ...credentials, username: `bench_${tag}` })
-  const { access_token: token } = await call<{ access_token: string }>(service, 'POST', '/api/v1/auth/login', credentials)
-  const created = await call<{ id: string }>(service, 'POST', '/api/v1/products/', { name: 'Bench widget', description: 'A product to read', price: '19.99', category: 'bench', stock: 7 }, token)
-  const product = await call(service, 'GET', `/api/v1/products/${created.id}`, undefined, token)
+  const token = await benchUser(service.url, 'bench', Date.now().toString(36))
+  const created = await call<{ id: string }>(service.url, 'POST', '/api/v1/products/', { name: 'Bench widget', description: 'A product to read', price: '19.99', category: 'bench', stock: 7 }, token)
+  const product = await call(service.url, 'GET', `/api/v1/products/${created.id}`, undefined, token)
   return { token, productId: created.id, product }
 }
 

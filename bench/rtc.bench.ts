@@ -20,6 +20,7 @@ import { sql } from 'kysely'
 import { loadConfig } from '../config'
 import { startService, type RunningService } from '../src/service'
 import type { FromClients, ToClients } from './rtc-clients'
+import { benchUser, call } from './lib-api'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
 
 const PEERS = Math.round(envNumber('BENCH_RTC_PEERS', 60))
@@ -37,24 +38,12 @@ const percentile = (values: number[], p: number): number => {
 }
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
-async function call<T>(service: RunningService, path: string, body: unknown, token?: string): Promise<T> {
-  const response = await fetch(`${service.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  })
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-  return (await response.json()) as T
-}
-
 async function seed(service: RunningService): Promise<{ token: string; rooms: string[] }> {
   const tag = Date.now().toString(36)
-  const credentials = { email: `rtc-bench-${tag}@example.com`, password: 'bench password 123' }
-  await call(service, '/api/v1/auth/register', { ...credentials, username: `rtc_bench_${tag}` })
-  const { access_token: token } = await call<{ access_token: string }>(service, '/api/v1/auth/login', credentials)
+  const token = await benchUser(service.url, 'rtc-bench', tag)
   const rooms = Array.from({ length: PEERS }, (_, i) => `rtc-bench-${tag}-${i}`)
   const phases = [{ sequence: 1, question_id: 'q1', question_type: 'coding', question_text: 'Reverse a linked list', duration_minutes: 30, instructions: 'Ask about complexity' }]
-  for (const room_id of rooms) await call(service, '/api/start-interview', { room_id, title: 'Bench interview', phases }, token)
+  for (const room_id of rooms) await call(service.url, 'POST', '/api/start-interview', { room_id, title: 'Bench interview', phases }, token)
   return { token, rooms }
 }
 

@@ -28,6 +28,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
+import { benchUser, call } from './lib-api'
 import { ClusterWatch } from './lib-sse-cluster'
 import { startBare, startService, type BenchProcess } from './lib-sse-process'
 import { measure, type Measurement, type RunSettings, type SseTarget } from './lib-sse-measure'
@@ -53,24 +54,14 @@ function clientCounts(raw: string | undefined, fallback: number[]): number[] {
   return counts
 }
 
-async function post(url: string, body: unknown, token?: string): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (token) headers.authorization = `Bearer ${token}`
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) })
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`)
-  return response
-}
-
 /** A user of its own, its token and ROOMS open rooms (one phase of 10 hours: no timer fires). */
 async function seed(service: BenchProcess): Promise<{ token: string; rooms: string[] }> {
   const tag = randomBytes(4).toString('hex')
-  const credentials = { email: `sse-bench-${tag}@example.com`, password: 'bench password 123' }
-  await post(`${service.url}/api/v1/auth/register`, { ...credentials, username: `sse_bench_${tag}` })
-  const { access_token: token } = (await (await post(`${service.url}/api/v1/auth/login`, credentials)).json()) as { access_token: string }
+  const token = await benchUser(service.url, 'sse-bench', tag)
   const rooms = Array.from({ length: ROOMS }, (_, i) => `sse-${tag}-${String(i).padStart(3, '0')}`)
   const phases = [{ sequence: 1, question_id: 'q1', question_type: 'coding', question_text: 'Reverse a linked list', duration_minutes: 600, instructions: '' }]
   for (let i = 0; i < rooms.length; i += 10) {
-    await Promise.all(rooms.slice(i, i + 10).map((room_id) => post(`${service.url}/api/start-interview`, { room_id, title: 'SSE bench', phases, warning_fraction: null }, token).then((r) => r.arrayBuffer())))
+    await Promise.all(rooms.slice(i, i + 10).map((room_id) => call(service.url, 'POST', '/api/start-interview', { room_id, title: 'SSE bench', phases, warning_fraction: null }, token)))
   }
   return { token, rooms }
 }
@@ -125,7 +116,9 @@ function bareTarget(bare: BenchProcess, rooms: string[], template: string): SseT
       ids.set(room, id)
       let frame = template.replace(/^id: \d+$/m, `id: ${id}`).replace(new RegExp(`${MARKER}\\d+`), `${MARKER}${marker}`)
       if (templateRoom) frame = frame.split(`"${templateRoom}"`).join(`"${room}"`)
-      const response = await post(`${bare.url}/publish`, { room_id: room, frame })
+      const response = await fetch(`${bare.url}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room_id: room, frame }) })
+      if (!response.ok) throw new Error(`publish: ${response.status} ${await response.text()}`)
+      // As for the service: the reply's head is the acknowledgement, the body is read after.
       void response.arrayBuffer().catch(() => undefined)
     },
     stop: bare.kill,

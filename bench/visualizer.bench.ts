@@ -15,6 +15,7 @@ import { loadConfig } from '../config'
 import { startService, type RunningService } from '../src/service'
 import { hasChromium, launchBenchBrowser, CHROMIUM } from './lib-browser'
 import { growRoomHistory } from './lib-room-history'
+import { benchUser, call } from './lib-api'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
 
 const HISTORY = Math.round(envNumber('BENCH_HISTORY', 10_000))
@@ -24,23 +25,13 @@ const STEP_TARGET_MS = 16
 
 const FIGURES = ['first render of the room chart, cold', 'first render of the room chart, median', `one step through a ${HISTORY.toLocaleString('en-US')}-event history, p99`]
 
-async function call<T>(service: RunningService, method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }
-  const response = await fetch(`${service.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-  return JSON.parse(text) as T
-}
-
 /** A user and one room with `HISTORY` events. */
 async function seed(service: RunningService): Promise<{ token: string; roomId: string }> {
   const tag = Date.now().toString(36)
-  const credentials = { email: `viz-${tag}@example.com`, password: 'bench password 123' }
-  await call(service, 'POST', '/api/v1/auth/register', { ...credentials, username: `viz_${tag}` })
-  const { access_token: token } = await call<{ access_token: string }>(service, 'POST', '/api/v1/auth/login', credentials)
+  const token = await benchUser(service.url, 'viz', tag)
   const roomId = `bench-viz-${tag}`
   const phases = [1, 2, 3].map((sequence) => ({ sequence, question_id: `q${sequence}`, question_type: 'coding', duration_minutes: 30, instructions: `phase ${sequence}` }))
-  await call(service, 'POST', '/api/start-interview', { room_id: roomId, phases }, token)
+  await call(service.url, 'POST', '/api/start-interview', { room_id: roomId, phases }, token)
   await growRoomHistory(service.database.db, service.runtime, roomId, HISTORY)
   // The async projections take in the new events now, not while the page is being timed.
   await service.projector.wake()
