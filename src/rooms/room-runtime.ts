@@ -114,7 +114,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     // round after round, and a fixed number of tries would starve the other writer.
     const giveUpAt = Date.now() + this.retryForMs
     for (let attempt = 0; ; attempt++) {
-      const { loaded, facts, now } = await this.decide(roomId, command, attempt === 0)
+      const { loaded, facts, now } = await this.decideOnLatest(roomId, command)
       if (facts.length === 0) return { ...loaded, facts, events: [] }
       try {
         return await this.commit(roomId, loaded, facts, now, { ...metadata, node: this.options.node })
@@ -136,11 +136,11 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   /**
    * Decides the command on the cached room without reading the store first (the common case: this
    * process wrote the room's last event): the append's expected version fences a stale cache, and
-   * the conflict sends the next attempt through load(). A refusal or a no-op on the cached room may
-   * only mean the cache is behind, so those are decided again on the stored room before they count.
+   * the conflict drops it, so the next attempt goes through load(). A refusal or a no-op on the
+   * cached room may only mean the cache is behind, so those are decided again on the stored room.
    */
-  private async decide(roomId: string, command: RoomCommand, trustCache: boolean): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
-    const cached = trustCache ? this.cache.get(roomId) : undefined
+  private async decideOnLatest(roomId: string, command: RoomCommand): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
+    const cached = this.cache.get(roomId)
     if (cached) {
       const now = this.options.clock()
       try {

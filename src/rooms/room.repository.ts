@@ -44,8 +44,7 @@ export async function replaceRoomTimers(tx: Tx, roomId: string, timers: DueTimer
       select ${roomId}, t.kind, t.sequence, t.due_at, ${node}, t.due_at + make_interval(secs => ${graceMs / 1000})
         from unnest(${kinds}::text[], ${timers.map((t) => t.sequence)}::int[], ${timers.map((t) => t.due_at)}::timestamptz[]) as t(kind, sequence, due_at)
       on conflict (room_id, kind) do update
-        set sequence = excluded.sequence, due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until
-      returning kind)
+        set sequence = excluded.sequence, due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until)
     delete from room_timers where room_id = ${roomId} and kind <> all(${kinds}::text[])`.execute(tx)
 }
 
