@@ -4,6 +4,7 @@
  */
 import http from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { inParallel } from './lib-stats'
 import { epochNow, MARKER, type FromClients, type ToClients } from './lib-sse-pool'
 
 const MARKER_NUMBER = new RegExp(`${MARKER}(\\d+)`)
@@ -69,23 +70,17 @@ function open(url: string, token: string | undefined): Promise<void> {
 }
 
 async function openAll(message: Extract<ToClients, { type: 'open' }>): Promise<FromClients> {
-  let next = 0
   let opened = 0
   let failed = 0
   let error: string | undefined
-  await Promise.all(
-    Array.from({ length: Math.min(message.parallel, message.rooms.length) }, async () => {
-      while (next < message.rooms.length) {
-        const room = message.rooms[next++]!
-        await open(`${message.baseUrl}/api/interview/${room}/events`, message.token).then(
-          () => opened++,
-          (err: Error) => {
-            failed++
-            error ??= err.message
-          },
-        )
-      }
-    }),
+  await inParallel(message.rooms.length, message.parallel, (i) =>
+    open(`${message.baseUrl}/api/interview/${message.rooms[i]}/events`, message.token).then(
+      () => opened++,
+      (err: Error) => {
+        failed++
+        error ??= err.message
+      },
+    ),
   )
   loopDelay.enable()
   return { type: 'opened', opened, failed, error }

@@ -24,3 +24,11 @@ export const round = (n: number, digits = 3): number => Math.round(n * 10 ** dig
 export const MB = (bytes: number): number => bytes / 1024 / 1024
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Runs `task` for 0 … count-1 with at most `width` in flight. */
+export async function inParallel(count: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(width, count) }, async () => {
+    while (next < count) await task(next++)
+  }))
+}

@@ -25,7 +25,7 @@ import { RoomRuntime, type AppendedEvent } from '../src/rooms/room-runtime'
 import { TimerScheduler } from '../src/rooms/timer-scheduler'
 import type { Phase } from '../machines/interview-room'
 import { insertBenchUser, openBenchDatabase } from './lib-database'
-import { fmt, round, sleep, summarize, type Summary } from './lib-stats'
+import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-stats'
 import { envNumber, printResult } from './support'
 
 const FULL = process.env.BENCH_FULL === '1'
@@ -49,14 +49,6 @@ const phases: Phase[] = [0, 1].map((sequence) => ({
   duration_minutes: PHASE_MINUTES,
   instructions: `phase ${sequence}`,
 }))
-
-/** Runs `task` for 0 … count-1 with at most `width` in flight. */
-async function inParallel(count: number, width: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({ length: Math.min(width, count) }, async () => {
-    while (next < count) await task(next++)
-  }))
-}
 
 interface TransitionRow {
   type: string
