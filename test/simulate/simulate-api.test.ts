@@ -1,0 +1,125 @@
+import { expect } from 'chai'
+import { api, newUser, type TestUser } from '../support/http'
+import { createPlan, expectFieldError, openRoom, phaseBody, roomCommand } from '../support/rooms'
+
+const SIMULATE = '/api/machines/interview-room/simulate'
+const simulate = (body: unknown, token?: string) => api('POST', SIMULATE, { body, token })
+
+/** One phase of 100 s and one of 50 s, warned at 80 %. */
+const phases = [phaseBody(1, 100 / 60), phaseBody(2, 50 / 60)]
+
+describe('POST /api/machines/{id}/simulate', () => {
+  let user: TestUser
+  before(async () => {
+    user = await newUser('sim')
+  })
+
+  it('runs commands and clock advances from inline phases, firing warnings and deadlines in order', async () => {
+    const reply = await simulate({ phases, warning_fraction: 0.8, steps: ['startTimer', 'advance:90', 'pauseTimer', 'advance:600', 'resumeTimer', 'advance:50', { type: 'resetTimer', scope: 'interview' }] })
+    expect(reply.status, reply.text).to.equal(200)
+    const { start, steps } = reply.body
+    expect(start).to.include({ from: 'phases', room_id: 'simulation', version: 1, state: 'ready', state_value: 'ready' })
+    expect(start.facts.map((f: { type: string }) => f.type)).to.deep.equal(['room_opened'])
+    expect(start.allowed_commands).to.deep.equal(['startTimer', 'endInterview', 'injectProblem', 'injectContext'])
+    const t0 = Date.parse(start.at)
+    const summary = steps.map((s: any) => [s.facts.map((f: any) => `${f.type}@${(Date.parse(f.at) - t0) / 1000}`).join(' '), s.state_value, s.version])
+    expect(summary).to.deep.equal([
+      ['phase_started@0', 'in_progress.running', 2],
+      ['phase_warning@80', 'in_progress.running', 3],
+      ['timer_paused@90', 'in_progress.paused', 4],
+      ['', 'in_progress.paused', 4],
+      ['timer_resumed@690', 'in_progress.running', 5],
+      // 10 s left of phase 1, then phase 2 (50 s) warns at 40 s into it.
+      ['phase_changed@700 phase_warning@740', 'in_progress.running', 7],
+      ['timer_reset@740', 'ready', 8],
+    ])
+    expect(steps[1].timers.map((t: any) => t.kind)).to.deep.equal(['deadline'])
+    expect(steps[2].timers).to.deep.equal([])
+    expect(steps[2].status).to.include({ is_paused: true, remaining_time_seconds: 10 })
+    expect(steps[5].facts[0].data).to.include({ previous_sequence: 1, new_sequence: 2, reason: 'timer', late_ms: 0 })
+    expect(steps[5].status).to.include({ current_sequence: 2, remaining_time_seconds: 10 })
+    expect(steps[6].at).to.equal(new Date(t0 + 740_000).toISOString())
+  })
+
+  it('answers a refused step as the API answers the command, and goes on', async () => {
+    const reply = await simulate({ phases, steps: ['pauseTimer', 'startTimer'] })
+    expect(reply.status, reply.text).to.equal(200)
+    const [refused, started] = reply.body.steps
+    expect(refused.facts).to.deep.equal([])
+    expect(refused.refused).to.deep.equal({
+      code: 'invalid_state',
+      message: 'pauseTimer is not allowed while the room is ready; allowed: startTimer, endInterview, injectProblem, injectContext',
+      details: { state: 'ready', allowed_commands: ['startTimer', 'endInterview', 'injectProblem', 'injectContext'] },
+    })
+    expect(refused).to.include({ state: 'ready', version: 1 })
+    expect(started).to.include({ refused: null, state: 'running', version: 2 })
+  })
+
+  it('starts from a stored plan with a token', async () => {
+    const plan = await createPlan(user, { title: 'Planned', phases })
+    const reply = await simulate({ mock_interview_id: plan.id, steps: ['startTimer'] }, user.token)
+    expect(reply.status, reply.text).to.equal(200)
+    expect(reply.body.start.from).to.equal('plan')
+    expect(reply.body.start.facts[0].data).to.include({ title: 'Planned', owner_id: user.id })
+    expect((await simulate({ mock_interview_id: plan.id })).status).to.equal(401)
+  })
+
+  it('starts from a room the caller may read, at a version', async () => {
+    const { roomId } = await openRoom(user)
+    await roomCommand(user, roomId, 'timer/start')
+    await roomCommand(user, roomId, 'timer/pause')
+    const reply = await simulate({ room_id: roomId, version: 2, steps: ['pauseTimer'] }, user.token)
+    expect(reply.status, reply.text).to.equal(200)
+    expect(reply.body.start).to.include({ from: 'room', room_id: roomId, version: 2, state: 'running' })
+    expect(reply.body.steps[0].facts[0]).to.include({ type: 'timer_paused', version: 3 })
+    const latest = await simulate({ room_id: roomId }, user.token)
+    expect(latest.body.start).to.include({ version: 3, state: 'paused' })
+
+    expect((await simulate({ room_id: roomId })).status, 'no token').to.equal(401)
+    expect((await simulate({ room_id: roomId }, 'not-a-token')).status, 'bad token').to.equal(401)
+    const stranger = await newUser('sim-other')
+    const hidden = await simulate({ room_id: roomId }, stranger.token)
+    expect(hidden.status, hidden.text).to.equal(404)
+    expect((await simulate({ room_id: roomId, version: 4 }, user.token)).status, 'beyond the head').to.equal(404)
+    expect((await simulate({ room_id: 'no-such-room' }, user.token)).status).to.equal(404)
+  })
+
+  it('is 404 for an unknown machine', async () => {
+    const reply = await api('POST', '/api/machines/nope/simulate', { body: { phases } })
+    expect(reply.status, reply.text).to.equal(404)
+  })
+
+  const bad: Array<[string, unknown, string]> = [
+    ['an unknown command', { phases, steps: ['startTimer', 'fly'] }, 'steps.1.type'],
+    ['an internal command', { phases, steps: ['timerDue'] }, 'steps.0.type'],
+    ['a negative advance', { phases, steps: ['advance:-5'] }, 'steps.0.seconds'],
+    ['an advance that is not a number', { phases, steps: ['advance:soon'] }, 'steps.0.seconds'],
+    ['an advance longer than a day', { phases, steps: [{ type: 'advance', seconds: 86_401 }] }, 'steps.0.seconds'],
+    ['a field the command does not take', { phases, steps: [{ type: 'pauseTimer', scope: 'phase' }] }, 'steps.0'],
+    ['a bad reset scope', { phases, steps: ['resetTimer:everything'] }, 'steps.0.scope'],
+    ['too many steps', { phases, steps: Array.from({ length: 501 }, () => 'pauseTimer') }, 'steps'],
+    ['more than a week of virtual time', { phases, steps: Array.from({ length: 8 }, () => 'advance:86400') }, 'steps'],
+    ['no start', { steps: [] }, 'phases'],
+    ['two starts', { phases, room_id: 'abc' }, 'room_id'],
+    ['a version without a room', { phases, version: 2 }, 'version'],
+    ['a bad room id', { room_id: 'a b' }, 'room_id'],
+    ['a version of 0', { room_id: 'abc', version: 0 }, 'version'],
+    ['steps that are not a list', { phases, steps: 'startTimer' }, 'steps'],
+    ['a bad phase', { phases: [{ sequence: 1 }] }, 'phases.0.question_id'],
+  ]
+  for (const [what, body, path] of bad) {
+    it(`is 400 naming ${path} for ${what}`, async () => {
+      expectFieldError(await simulate(body, user.token), path)
+    })
+  }
+
+  it('is 400 naming the step that makes the simulation produce too many facts', async () => {
+    // 200 phases of 6 ms, each warned: a second runs them all (about 400 facts); a reset runs them again.
+    const tiny = Array.from({ length: 200 }, (_, i) => phaseBody(i, 0.0001))
+    const steps = Array.from({ length: 40 }, () => ['startTimer', 'advance:1', 'resetTimer:interview']).flat()
+    const reply = await simulate({ phases: tiny, warning_fraction: 0.5, steps })
+    expect(reply.status, reply.text).to.equal(400)
+    expect(reply.body.error.details[0].path).to.match(/^body\.steps\.\d+$/)
+    expect(reply.body.error.details[0].message).to.include('5000 facts')
+  })
+})
