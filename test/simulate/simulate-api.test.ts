@@ -1,6 +1,8 @@
 import { expect } from 'chai'
+import { sql } from 'kysely'
+import { ctx } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
-import { createPlan, expectFieldError, openRoom, phaseBody, roomCommand } from '../support/rooms'
+import { createPlan, expectFieldError, openRoom, phaseBody, roomCommand, sleep, storedEvents } from '../support/rooms'
 
 const SIMULATE = '/api/machines/interview-room/simulate'
 const simulate = (body: unknown, token?: string) => api('POST', SIMULATE, { body, token })
@@ -121,5 +123,87 @@ describe('POST /api/machines/{id}/simulate', () => {
     expect(reply.status, reply.text).to.equal(400)
     expect(reply.body.error.details[0].path).to.match(/^body\.steps\.\d+$/)
     expect(reply.body.error.details[0].message).to.include('5000 facts')
+  })
+
+  describe('refusals', () => {
+    /** How the API is asked for each command a user may send. */
+    const send: Record<string, (roomId: string) => Promise<{ status: number; body: any; text: string }>> = {
+      startTimer: (id) => roomCommand(user, id, 'timer/start'),
+      pauseTimer: (id) => roomCommand(user, id, 'timer/pause'),
+      resumeTimer: (id) => roomCommand(user, id, 'timer/resume'),
+      resetTimer: (id) => roomCommand(user, id, 'timer/reset', { scope: 'phase' }),
+      skipPhase: (id) => roomCommand(user, id, 'phase/next'),
+      endInterview: (id) => roomCommand(user, id, 'end'),
+      injectProblem: (id) => api('POST', '/api/inject-problem', { token: user.token, body: { room_id: id, problem_text: 'p' } }),
+      injectContext: (id) => api('POST', '/api/inject-custom-context', { token: user.token, body: { room_id: id, context_text: 'c' } }),
+    }
+    const states: Array<[string, string[], number]> = [
+      ['ready', [], 4],
+      ['paused', ['timer/start', 'timer/pause'], 1],
+      ['completed', ['end'], 8],
+    ]
+    for (const [state, path, refusals] of states) {
+      it(`match the 409 the API answers for every command a ${state} room refuses`, async () => {
+        const { roomId } = await openRoom(user)
+        for (const suffix of path) expect((await roomCommand(user, roomId, suffix)).status).to.equal(200)
+        let refused = 0
+        for (const [command, request] of Object.entries(send)) {
+          const sim = await simulate({ room_id: roomId, steps: [command] }, user.token)
+          expect(sim.status, sim.text).to.equal(200)
+          const step = sim.body.steps[0]
+          if (step.refused === null) continue
+          refused++
+          const reply = await request(roomId)
+          expect(reply.status, `${command}: ${reply.text}`).to.equal(409)
+          expect(step.refused, command).to.deep.equal(reply.body.error)
+          expect(step.state).to.equal(state)
+        }
+        expect(refused).to.equal(refusals)
+      })
+    }
+  })
+
+  describe('writes nothing', () => {
+    /** Rows of every table of the database. */
+    async function rowCounts(): Promise<Record<string, number>> {
+      const db = ctx().database.db
+      const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`.execute(db)
+      const counts: Record<string, number> = {}
+      for (const { table_name } of tables.rows) {
+        const row = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)}`.execute(db)
+        counts[table_name] = row.rows[0]!.n
+      }
+      return counts
+    }
+
+    /** Waits until no other test's room writes for a moment (their timers and projections), then counts. */
+    async function quietCounts(): Promise<Record<string, number>> {
+      let last = await rowCounts()
+      for (let i = 0; i < 50; i++) {
+        await sleep(200)
+        const now = await rowCounts()
+        if (JSON.stringify(now) === JSON.stringify(last)) return now
+        last = now
+      }
+      throw new Error('the database never went quiet')
+    }
+
+    it('leaves every table as it was and arms no timer, from phases, a plan and a room', async () => {
+      const plan = await createPlan(user, { title: 'Quiet', phases })
+      const { roomId } = await openRoom(user, phases)
+      expect((await roomCommand(user, roomId, 'timer/start')).status).to.equal(200)
+      const steps = ['pauseTimer', 'resumeTimer', 'advance:85', 'injectProblem', 'skipPhase', 'advance:100', 'startTimer', 'resetTimer:interview', 'startTimer', 'endInterview']
+      const before = await quietCounts()
+      const armed = ctx().service.timers.armedCount
+      for (const body of [{ phases, steps }, { mock_interview_id: plan.id, steps }, { room_id: roomId, steps }, { room_id: roomId, version: 1, steps }]) {
+        const reply = await simulate(body, user.token)
+        expect(reply.status, reply.text).to.equal(200)
+        expect(reply.body.steps.flatMap((s: { facts: unknown[] }) => s.facts).length).to.be.greaterThan(3)
+      }
+      expect(await rowCounts()).to.deep.equal(before)
+      expect(await storedEvents(roomId)).to.equal(2)
+      expect(await storedEvents('simulation')).to.equal(0)
+      expect(ctx().service.timers.armedCount).to.equal(armed)
+    })
   })
 })
