@@ -16,7 +16,6 @@ interface HistoryEntry {
   status: Record<string, unknown>
 }
 
-interface SimulatedFact extends HistoryEntry {}
 
 async function historyOf(user: TestUser, roomId: string): Promise<HistoryEntry[]> {
   const reply = await api('GET', `${roomPath(roomId, 'history')}?limit=10000`, { token: user.token })
@@ -28,7 +27,7 @@ async function simulateFrom(user: TestUser, room: DrivenRoom, version: number, a
   const steps = stepsAfter(room, version, at)
   const reply = await api('POST', SIMULATE, { token: user.token, body: { room_id: room.roomId, version, steps } })
   expect(reply.status, reply.text).to.equal(200)
-  return reply.body as { start: { version: number; at: string; state_value: string; status: unknown }; steps: Array<{ step: unknown; facts: SimulatedFact[]; refused: null | { message: string; details: unknown } }> }
+  return reply.body as { start: { version: number; at: string; state_value: string; status: unknown }; steps: Array<{ step: unknown; facts: HistoryEntry[]; refused: null | { message: string; details: unknown } }> }
 }
 
 /** The fields a stored event and a simulated fact must share exactly. */
