@@ -28,8 +28,7 @@ export async function simulateMachine(deps: SimulateDeps, user: AuthenticatedUse
   const entry = findMachine(machineId)
   if (!canSimulate(entry.id)) throw new NotFoundError(`Machine ${entry.id} has no simulator`)
   const { from, roomId, start } = await startOf(deps, user, body)
-  const steps = body.steps.map(toSimulationStep)
-  const result = simulateRoom(start, steps, { totalSeconds: SIMULATION_LIMITS.totalSeconds, facts: SIMULATION_LIMITS.facts })
+  const result = runSteps(start, body.steps)
   return { success: true as const, machine_id: entry.id, start: { from, room_id: roomId, ...result.start }, steps: result.steps }
 }
 
@@ -53,6 +52,11 @@ async function startOf(deps: SimulateDeps, user: AuthenticatedUser | undefined, 
   if (!user) throw new UnauthorizedError('Starting from a room needs a bearer token')
   const point = await deps.rooms.roomAt(user, body.room_id, { version: body.version })
   return { from: 'room', roomId: body.room_id, start: { snapshot: point.snapshot, version: point.version, at: point.at ? new Date(point.at) : deps.clock() } }
+}
+
+/** Runs parsed steps from a start within the simulation limits (the route and the CLI). */
+export function runSteps(start: SimulationStart, steps: StepInput[]) {
+  return simulateRoom(start, steps.map(toSimulationStep), { totalSeconds: SIMULATION_LIMITS.totalSeconds, facts: SIMULATION_LIMITS.facts })
 }
 
 /** A step as the machine's command: ids the caller left out are made from the step's place, so a simulation repeats exactly. */
