@@ -1,10 +1,11 @@
 import type { AuthenticatedUser } from '../auth/auth.service'
 import type { Clock } from '../clock'
 import { NotFoundError, UnauthorizedError, ValidationError } from '../http/errors'
-import { initialRoomSnapshot, interviewRoomMachine } from '../../machines/interview-room'
+import { initialRoomSnapshot } from '../../machines/interview-room'
 import type { RoomService } from '../rooms/room.service'
 import { simulateRoom, type SimulationStart, type SimulationStep } from '../rooms/simulation'
 import { findMachine } from './machine.service'
+import { canSimulate } from './simulators'
 import { SIMULATION_LIMITS, type SimulateBody, type SimulationStep as StepInput } from './simulate.schemas'
 
 /** The room id of a simulation that starts from a plan: no stored room has it (room ids have no spaces). */
@@ -16,9 +17,6 @@ export interface SimulateDeps {
 }
 
 const STARTS = ['phases', 'mock_interview_id', 'room_id'] as const
-
-/** Whether a machine can be simulated: only machines whose commands and timers the service knows. */
-export const canSimulate = (machineId: string): boolean => machineId === interviewRoomMachine.id
 
 /**
  * Runs `body.steps` from a plan, inline phases, or a stored room at a version (which the user must
