@@ -86,6 +86,15 @@ describe('POST /api/machines/{id}/simulate', () => {
     expect((await simulate({ room_id: 'no-such-room' }, user.token)).status).to.equal(404)
   })
 
+  it('is described in the OpenAPI document, and GET /api/machines names it', async () => {
+    const doc = await api('GET', '/openapi.json')
+    const operation = doc.body.paths['/api/machines/{machine_id}/simulate']?.post
+    expect(operation?.requestBody, 'request body').to.be.an('object')
+    expect(operation?.responses?.['200'], 'response').to.be.an('object')
+    const machines = await api('GET', '/api/machines')
+    expect(machines.body.machines[0]).to.include({ id: 'interview-room', simulate: SIMULATE })
+  })
+
   it('is 404 for an unknown machine', async () => {
     const reply = await api('POST', '/api/machines/nope/simulate', { body: { phases } })
     expect(reply.status, reply.text).to.equal(404)
