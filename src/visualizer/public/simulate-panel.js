@@ -52,7 +52,12 @@ export function setUpSimulate({ index, chart, path, message }) {
     simulate,
     /** Opens the simulation the URL names, if any. */
     fromUrl(params) {
-      const named = simulationFromUrl(params)
+      let named
+      try {
+        named = simulationFromUrl(params)
+      } catch {
+        return message('The phases in the URL are not JSON')
+      }
       if (!named) return
       fill(named.start)
       run(begin(named.start, named.steps, named.position))
