@@ -3,7 +3,7 @@ import { Phases } from '../plans/plan.schemas'
 import { RoomId } from '../rooms/room.schemas'
 
 /** How far one simulation may go: its steps, its virtual time and the facts it produces. */
-export const SIMULATION_LIMITS = { steps: 500, stepSeconds: 86_400, totalSeconds: 7 * 86_400, facts: 5_000 }
+export const SIMULATION_LIMITS = { steps: 500, stepSeconds: 86_400, totalSeconds: 7 * 86_400, facts: 2_000 }
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 

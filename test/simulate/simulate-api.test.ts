@@ -131,7 +131,7 @@ describe('POST /api/machines/{id}/simulate', () => {
     const reply = await simulate({ phases: tiny, warning_fraction: 0.5, steps })
     expect(reply.status, reply.text).to.equal(400)
     expect(reply.body.error.details[0].path).to.match(/^body\.steps\.\d+$/)
-    expect(reply.body.error.details[0].message).to.include('5000 facts')
+    expect(reply.body.error.details[0].message).to.include('2000 facts')
   })
 
   describe('refusals', () => {
