@@ -20,7 +20,7 @@ import { requestLogger } from './http/request-logger'
 import { errorHandler } from './http/error-handler'
 import { securityHeaders } from './http/security-headers'
 import { jsonBodiesOnly, storableText } from './http/body-guard'
-import { requireUser } from './http/auth'
+import { optionalUser, requireUser } from './http/auth'
 import { AuthController } from './auth/auth.routes'
 import { ProductController } from './products/product.routes'
 import { PlanController } from './plans/plan.routes'
@@ -28,6 +28,7 @@ import { RoomController } from './rooms/room.routes'
 import { RtcController } from './rtc/rtc.routes'
 import { demoRouter } from './rtc/demo.routes'
 import { MachineController } from './visualizer/machine.routes'
+import { SimulateController } from './visualizer/simulate.routes'
 import { visualizerRouter } from './visualizer/visualizer.routes'
 import { systemRouter } from './system/system.routes'
 import { docsRouter } from './system/docs.routes'
@@ -64,7 +65,10 @@ export function createApp(deps: AppDeps): Koa {
   // Authentication runs before each route's own input validation: an anonymous caller gets 401, not 400.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the decorator router is typed without our context
   api.use(PROTECTED, requireUser() as Router.Middleware<any, any>)
-  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController).applyRoute(RtcController).applyRoute(MachineController)
+  // A simulation from inline phases needs no account; from a plan or a room it does (checked by the service).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  api.use('/api/machines/:machine_id/simulate', optionalUser() as Router.Middleware<any, any>)
+  api.applyRoute(AuthController).applyRoute(ProductController).applyRoute(PlanController).applyRoute(RoomController).applyRoute(RtcController).applyRoute(MachineController).applyRoute(SimulateController)
 
   const corsOrigins = new Set(deps.config.CORS_ORIGINS)
   app

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util'
 import { configOrExit, runCli } from './cli'
 import { openDatabase } from '../db/connection'
 import { createLogger } from '../logger'
-import { replayRoom, snapshotAt } from '../rooms/replay'
-import { roomState, roomStatus, stateValuePath } from '../../machines/interview-room'
+import { factEntry, replayRoom, snapshotAt } from '../rooms/replay'
+import { roomState } from '../../machines/interview-room'
+import { tableRow } from './timeline-table'
 
 const USAGE = 'usage: npm run replay -- <room_id> [--version N | --at <ISO time>] [--json]'
 
@@ -29,10 +30,7 @@ async function main(): Promise<number> {
     await replayRoom(
       database.db,
       roomId,
-      (event, fact, snapshot) => {
-        const status = roomStatus(snapshot, new Date(fact.at)).timer_status
-        rows.push({ time: fact.at, version: event.stream_position, event: event.type, state: stateValuePath(snapshot), sequence: status.current_sequence, remaining: status.remaining_time_seconds })
-      },
+      (event, fact, snapshot) => rows.push(tableRow(factEntry(event.stream_position, fact, snapshot, event.data))),
       { toVersion: upTo?.version },
     )
     if (rows.length === 0) return fail(`room ${roomId} has no events`, 1)

@@ -20,3 +20,13 @@ export const requireUser = (): Middleware => async (ctx, next) => {
   else throw new UnauthorizedError(ctx.get('Authorization') ? 'Authorization header must be "Bearer <token>"' : 'Authentication required')
   await next()
 }
+
+/** Like requireUser when a bearer token is sent (a bad one is 401); without one the route runs anonymously. */
+export const optionalUser = (): Middleware => async (ctx, next) => {
+  if (ctx.get('Authorization')) {
+    const token = bearerToken(ctx.get('Authorization'))
+    if (!token) throw new UnauthorizedError('Authorization header must be "Bearer <token>"')
+    ctx.state.user = await ctx.deps.auth.authenticate(token)
+  }
+  await next()
+}

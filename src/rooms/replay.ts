@@ -1,21 +1,38 @@
 import type { Db } from '../db/database'
 import { readStream, readStreamFacts, type StreamFact } from '../event-store'
 import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
-import { factOf, roomStream } from './room-facts.schema'
+import { dataOf, factOf, roomStream } from './room-facts.schema'
 import { findSnapshotBefore } from './room.repository'
 
 const PAGE = 1_000
 
-export interface TimelineEntry {
+/** A fact at its version, with the machine state and the timer status just after it. */
+export interface FactEntry {
   version: number
   type: string
   at: string
-  recorded_at: string
   data: unknown
-  metadata: unknown
   state: string
   state_value: string
   status: ReturnType<typeof roomStatus>['timer_status']
+}
+
+export interface TimelineEntry extends FactEntry {
+  recorded_at: string
+  metadata: unknown
+}
+
+/** What the history, the simulator and the CLI tables say of a fact: `data` as stored, the state and status after it. */
+export function factEntry(version: number, fact: RoomFact, snapshot: RoomSnapshot, data: unknown = dataOf(fact)): FactEntry {
+  return {
+    version,
+    type: fact.type,
+    at: fact.at,
+    data,
+    state: roomState(snapshot),
+    state_value: stateValuePath(snapshot),
+    status: roomStatus(snapshot, new Date(fact.at)).timer_status,
+  }
 }
 
 /**
@@ -51,17 +68,7 @@ export async function roomTimeline(db: Db, roomId: string, options: { fromVersio
   return events.map((event) => {
     const fact = factOf(event)
     snapshot = applyFact(snapshot, fact)
-    return {
-      version: event.stream_position,
-      type: event.type,
-      at: fact.at,
-      recorded_at: event.recorded_at.toISOString(),
-      data: event.data,
-      metadata: event.metadata,
-      state: roomState(snapshot),
-      state_value: stateValuePath(snapshot),
-      status: roomStatus(snapshot, new Date(fact.at)).timer_status,
-    }
+    return { ...factEntry(event.stream_position, fact, snapshot, event.data), recorded_at: event.recorded_at.toISOString(), metadata: event.metadata }
   })
 }
 

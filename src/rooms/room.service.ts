@@ -3,14 +3,15 @@ import type { Clock, IdGenerator } from '../clock'
 import type { AuthenticatedUser } from '../auth/auth.service'
 import type { EventMetadata } from '../event-store'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors'
-import { CommandRefused, publicCommands, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
+import { CommandRefused, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
 import type { PlanService } from '../plans/plan.service'
 import type { RoomRuntime } from './room-runtime'
 import { findRoomStatus } from './room.repository'
 import { findUserById } from '../auth/auth.repository'
 import { listOpenRooms, listUserRooms } from './overview.repository'
 import { restoreSnapshot } from '../../machines/interview-room'
-import { roomTimeline, snapshotAt } from './replay'
+import { roomTimeline, snapshotAt, type PointInTime } from './replay'
+import { refusalError } from './refusal'
 import type { HistoryQuery, InjectContextBody, InjectProblemBody, RoomListQuery, StartInterviewBody, StateQuery } from './room.schemas'
 
 export interface RoomServiceDeps {
@@ -51,14 +52,13 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
         events: result.events.map((e) => ({ type: e.type, version: e.stream_position, data: e.data })),
       }
     } catch (error) {
-      if (error instanceof CommandRefused) {
-        throw new ConflictError(error.message, { state: error.state, allowed_commands: publicCommands(error.allowed) }, 'invalid_state')
-      }
+      if (error instanceof CommandRefused) throw refusalError(error)
       throw error
     }
   }
 
-  async function phasesFor(user: AuthenticatedUser, body: StartInterviewBody): Promise<{ title: string; phases: Phase[] }> {
+  /** The title and phases a room opens with: inline phases, or those of a stored plan. */
+  async function phasesFor(body: Pick<StartInterviewBody, 'mock_interview_id' | 'phases' | 'title'>): Promise<{ title: string; phases: Phase[] }> {
     if (body.mock_interview_id && body.phases) throw new ValidationError('Give mock_interview_id or phases, not both', [{ path: 'body.phases', message: 'not allowed with mock_interview_id' }])
     if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases }
     if (!body.mock_interview_id) throw new ValidationError('mock_interview_id or phases is required', [{ path: 'body.mock_interview_id', message: 'required when phases is absent' }])
@@ -69,27 +69,44 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     return { title: body.title ?? plan.title, phases: plan.phases as Phase[] }
   }
 
+  /** The command that opens a room: a fresh session, the configured warning unless the caller chose one. */
+  function openCommand(room: { roomId: string; ownerId: string; title: string; phases: Phase[]; warningFraction?: number | null }): Extract<RoomCommand, { type: 'openRoom' }> {
+    return {
+      type: 'openRoom',
+      room_id: room.roomId,
+      session_id: newId(),
+      owner_id: room.ownerId,
+      title: room.title,
+      phases: room.phases,
+      warning_fraction: room.warningFraction === undefined ? warningFraction : room.warningFraction,
+    }
+  }
+
+  /** The room as it was at a version or a time, if the user may see it; a version beyond the head is 404. */
+  async function roomAt(user: AuthenticatedUser, roomId: string, bound: { version?: number; at?: Date }): Promise<PointInTime & { current: RoomSnapshot }> {
+    const current = await visibleRoom(user, roomId)
+    const point = await snapshotAt(db, roomId, bound)
+    if (bound.version !== undefined && point.version < bound.version) throw new NotFoundError(`Room ${roomId} has no version ${bound.version}`)
+    return { ...point, current }
+  }
+
   return {
+    phasesFor,
+    openCommand,
+    roomAt,
+
     async open(user: AuthenticatedUser, body: StartInterviewBody, requestId?: string) {
       if (body.user_id && body.user_id !== user.id) {
         if (user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
         if (!(await findUserById(db, body.user_id))) throw new ValidationError('No such user', [{ path: 'body.user_id', message: 'no such user' }])
       }
-      const { title, phases } = await phasesFor(user, body)
+      const { title, phases } = await phasesFor(body)
       const existing = await runtime.load(body.room_id)
       if (existing.version > 0) {
         const state = roomState(existing.snapshot)
         throw new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
       }
-      const command: RoomCommand = {
-        type: 'openRoom',
-        room_id: body.room_id,
-        session_id: newId(),
-        owner_id: body.user_id ?? user.id,
-        title,
-        phases,
-        warning_fraction: body.warning_fraction === undefined ? warningFraction : body.warning_fraction,
-      }
+      const command = openCommand({ roomId: body.room_id, ownerId: body.user_id ?? user.id, title, phases, warningFraction: body.warning_fraction })
       try {
         const result = await runtime.execute(body.room_id, command, metaOf(user, requestId))
         return { success: true, room_id: body.room_id, session_id: command.session_id, version: result.version, status: roomStatus(result.snapshot, clock()) }
@@ -163,11 +180,9 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
 
     async stateAt(user: AuthenticatedUser, roomId: string, query: StateQuery) {
       if (query.version !== undefined && query.at !== undefined) throw new ValidationError('Give version or at, not both', [{ path: 'query.at', message: 'not allowed with version' }])
-      const current = await visibleRoom(user, roomId)
-      const point = await snapshotAt(db, roomId, { version: query.version, at: query.at ? new Date(query.at) : undefined })
-      if (query.version !== undefined && point.version < query.version) throw new NotFoundError(`Room ${roomId} has no version ${query.version}`)
+      const point = await roomAt(user, roomId, { version: query.version, at: query.at ? new Date(query.at) : undefined })
       const when = query.at ? new Date(query.at) : point.at ? new Date(point.at) : clock()
-      return { success: true, room_id: roomId, session_id: current.context.session_id, version: point.version, at: when.toISOString(), ...roomStatus(point.snapshot, when) }
+      return { success: true, room_id: roomId, session_id: point.current.context.session_id, version: point.version, at: when.toISOString(), ...roomStatus(point.snapshot, when) }
     },
   }
 }

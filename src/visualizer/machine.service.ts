@@ -3,6 +3,7 @@ import { allStates, describeMachine, type MachineDefinition } from './machine-de
 import { MACHINES, type MachineEntry } from './machines'
 import { toMermaid } from './mermaid'
 import { toScxml } from './scxml'
+import { simulatePath } from './simulators'
 import type { ExportFormat } from './machine.schemas'
 
 export interface MachineExport {
@@ -56,6 +57,8 @@ export function machineSummaries() {
         visualizer: `/visualizer?machine=${encodeURIComponent(entry.id)}`,
       },
       actors: entry.actors,
+      /** POST here to run commands and clock advances in memory (null: this machine has no simulator). */
+      simulate: simulatePath(entry.id),
     }
   })
 }

@@ -8,6 +8,7 @@ import { layoutDefinition } from './layout.js'
 import { Live } from './live.js'
 import { panZoom } from './panzoom.js'
 import { Replay } from './replay.js'
+import { setUpSimulate } from './simulate-panel.js'
 
 const params = new URLSearchParams(location.search)
 
@@ -43,10 +44,12 @@ async function main() {
   document.body.dataset.chart = 'ready'
 
   const links = entry.actors
-  const mode = links ? (params.get('mode') ?? 'chart') : 'chart'
+  const simulation = entry.simulate ? setUpSimulate({ index, chart, path: entry.simulate, message }) : null
+  const wanted = params.get('mode') ?? 'chart'
+  const mode = (wanted === 'simulate' ? simulation : links) ? wanted : 'chart'
   replay = links ? new Replay({ index, chart, links, onStep: () => selection && select(selection) }) : null
   const live = links ? new Live({ index, chart, links }) : null
-  setUpModes(mode, links, token, { live, replay })
+  setUpModes(mode, links, token, { live, replay, simulation })
 }
 
 function fillMachinePicker(machines, entry) {
@@ -56,7 +59,7 @@ function fillMachinePicker(machines, entry) {
   show(byId('exports'), 'Export: ', ['json', 'scxml', 'mermaid'].map((f) => el('a', { href: entry.links[f], target: '_blank' }, f.toUpperCase())))
 }
 
-function setUpModes(initialMode, links, token, { live, replay }) {
+function setUpModes(initialMode, links, token, { live, replay, simulation }) {
   let mode = initialMode
   const form = byId('actor-form')
   byId('token').value = token
@@ -65,20 +68,32 @@ function setUpModes(initialMode, links, token, { live, replay }) {
   const render = () => {
     for (const button of byId('modes').querySelectorAll('button')) {
       button.setAttribute('aria-pressed', String(button.dataset.mode === mode))
-      button.disabled = !links && button.dataset.mode !== 'chart'
+      button.disabled = button.dataset.mode === 'simulate' ? !simulation : !links && button.dataset.mode !== 'chart'
     }
     form.hidden = mode === 'chart'
+    // Simulate uses the token only (for a plan or a room); its start is in its own panel.
+    byId('actor').closest('label').hidden = byId('actor-go').hidden = mode === 'simulate'
+    byId('simulate-panel').hidden = mode !== 'simulate'
     byId('live-panel').hidden = mode !== 'live'
     byId('replay-panel').hidden = mode !== 'replay'
     byId('actor-go').textContent = mode === 'live' ? 'Connect' : 'Load history'
   }
-  byId('modes').onclick = (event) => {
-    const next = event.target.closest('button')?.dataset.mode
-    if (!next || next === mode) return
+  const switchTo = (next) => {
     if (mode === 'live') live.disconnect()
-    if (mode === 'replay') replay.pause()
+    if (mode === 'replay') replay.leave()
     mode = next
     render()
+  }
+  byId('modes').onclick = (event) => {
+    const next = event.target.closest('button')?.dataset.mode
+    if (next && next !== mode) switchTo(next)
+  }
+  byId('fork').hidden = !simulation
+  byId('fork').onclick = () => {
+    const entry = replay.entries[replay.position]
+    if (!entry) return
+    switchTo('simulate')
+    simulation.fork(replay.actorId, entry.version)
   }
   form.onsubmit = (event) => {
     event.preventDefault()
@@ -92,6 +107,7 @@ function setUpModes(initialMode, links, token, { live, replay }) {
   const actorId = params.get('actor')
   if (actorId && token && mode === 'live') run(startLive(live, actorId, token))
   if (actorId && token && mode === 'replay') run(startReplay(replay, actorId, token, { version: params.get('version'), at: params.get('at') }))
+  if (mode === 'simulate') simulation.fromUrl(params)
 }
 
 async function startLive(live, actorId, token) {

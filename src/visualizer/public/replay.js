@@ -114,6 +114,13 @@ export class Replay {
     this.onPlayChange?.(true)
   }
 
+  /** Stops playing and writing the URL: another mode owns the page now. */
+  leave() {
+    this.pause()
+    clearTimeout(this.urlTimer)
+    this.urlTimer = null
+  }
+
   pause() {
     if (this.playing) cancelAnimationFrame(this.playing)
     this.playing = null
