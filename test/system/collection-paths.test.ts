@@ -26,6 +26,12 @@ describe('collection paths, with and without a trailing slash', () => {
     }
   }
 
+  it('asks for a token on both forms before reading the body (401, not 400)', async () => {
+    for (const path of ['/api/v1/products', '/api/v1/products/', '/api/v1/mock-interviews', '/api/v1/mock-interviews/']) {
+      expect((await api('POST', path, { body: {} })).status, path).to.equal(401)
+    }
+  })
+
   for (const path of ['/api/interview/rooms', '/api/connections/status', '/api/machines']) {
     it(`GET ${path} and ${path}/ answer alike`, async () => {
       const [bare, slashed] = await Promise.all([api('GET', path, { token: user.token }), api('GET', `${path}/`, { token: user.token })])
