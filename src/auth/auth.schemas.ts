@@ -25,8 +25,8 @@ export const UserResponse = z.object({
   email: z.string(),
   username: z.string(),
   role: z.enum(['user', 'admin']),
-  created_at: z.string(),
-})
+  created_at: z.string().datetime({ offset: true }),
+}).openapi('User')
 export type UserResponse = z.infer<typeof UserResponse>
 
 export const LoginResponse = z.object({
@@ -34,4 +34,6 @@ export const LoginResponse = z.object({
   token_type: z.literal('bearer'),
   expires_in: z.number().int(),
   user: UserResponse,
-})
+}).openapi('Login')
+
+export const LogoutResponse = z.object({ success: z.literal(true), message: z.string() }).openapi('Logout')

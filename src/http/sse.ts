@@ -15,6 +15,7 @@ export const formatSse = (message: SseMessage): string =>
  */
 export class SseStream {
   closed = false
+  private opened = false
 
   constructor(
     private readonly res: ServerResponse,
@@ -26,6 +27,7 @@ export class SseStream {
 
   /** Sends the response head; the first bytes tell the client how soon to reconnect. */
   open(retryMs: number): void {
+    this.opened = true
     this.res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -41,7 +43,9 @@ export class SseStream {
   }
 
   write(chunk: string): boolean {
-    if (this.closed) return false
+    // A heartbeat can come while the room's status is still being read: a write before the head
+    // would send Node's default head (Koa's 404, no content type) and break the stream.
+    if (this.closed || !this.opened) return false
     if (this.res.writableLength > this.maxBufferBytes) {
       this.finish('overflow')
       this.res.destroy()

@@ -39,12 +39,30 @@ export type PlanPatchBody = z.infer<typeof PlanPatchBody>
 
 export const PlanIdParams = z.object({ id: z.string().uuid('must be a UUID') })
 
-export const PlanResponse = z.object({
-  id: z.string().uuid(),
-  owner_id: z.string().uuid(),
-  title: z.string(),
-  phases: z.array(PhaseInput),
-  created_at: z.string(),
-  updated_at: z.string(),
-})
+/** A phase as stored and answered: every field present. */
+export const PhaseResponse = z
+  .object({
+    sequence: z.number().int(),
+    question_id: z.string(),
+    question_type: z.string().nullable(),
+    question_text: z.string().nullable(),
+    duration_minutes: z.number(),
+    instructions: z.string(),
+  })
+  .openapi('Phase')
+
+export const PlanResponse = z
+  .object({
+    id: z.string().uuid(),
+    owner_id: z.string().uuid(),
+    title: z.string(),
+    phases: z.array(PhaseResponse),
+    created_at: z.string().datetime({ offset: true }),
+    updated_at: z.string().datetime({ offset: true }),
+  })
+  .openapi('Plan')
 export type PlanResponse = z.infer<typeof PlanResponse>
+
+export const PlanPage = z
+  .object({ items: z.array(PlanResponse), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
+  .openapi('PlanPage')

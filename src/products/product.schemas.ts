@@ -50,9 +50,9 @@ export const ProductResponse = z.object({
   category: z.string(),
   stock: z.number().int(),
   owner_id: z.string().uuid(),
-  created_at: z.string(),
-  updated_at: z.string(),
-})
+  created_at: z.string().datetime({ offset: true }),
+  updated_at: z.string().datetime({ offset: true }),
+}).openapi('Product')
 export type ProductResponse = z.infer<typeof ProductResponse>
 
 export const ProductPage = z.object({
@@ -60,4 +60,4 @@ export const ProductPage = z.object({
   total: z.number().int(),
   limit: z.number().int(),
   offset: z.number().int(),
-})
+}).openapi('ProductPage')

@@ -4,6 +4,8 @@ import { currentUser } from '../http/current-user'
 import type { RoomCommand } from '../../machines/interview-room'
 import { ValidationError } from '../http/errors'
 import { serveRoomStream } from './room-stream'
+import { answers } from '../http/openapi'
+import { CommandAnswer, Connections, EventStream, HistoryAnswer, InjectContextAnswer, InjectProblemAnswer, RoomList, RoomStatusAnswer, RoomSummary, StartInterviewAnswer, StateAtAnswer, StreamTokenAnswer } from './room.responses'
 import {
   EventsQuery,
   HistoryQuery,
@@ -19,6 +21,8 @@ import {
 const TAG = ['Interview rooms']
 const security = [{ bearerAuth: [] }]
 const room = { params: RoomParams }
+/** What every timer and phase command answers. */
+const commandAnswers = answers(200, CommandAnswer, 404, 409)
 const ROOM = '/api/interview/{room_id}'
 
 type Args<Q = unknown, B = unknown> = { query: Q; params: { room_id: string }; body: B }
@@ -29,50 +33,50 @@ function command(ctx: Context, roomId: string, cmd: RoomCommand) {
 
 // Authentication for every route here is applied in app.ts, before input validation.
 export class RoomController {
-  @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security })
+  @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security, responses: answers(201, StartInterviewAnswer, 403, 409) })
   @body(StartInterviewBody)
   async start(ctx: Context, args: Args<unknown, StartInterviewBody>) {
     ctx.status = 201
     ctx.body = await ctx.deps.rooms.open(currentUser(ctx), args.body, ctx.state.requestId)
   }
 
-  @routeConfig({ method: 'get', path: '/api/interview/rooms', summary: "The caller's rooms (admins: all), optionally by state", tags: TAG, security, request: { query: RoomListQuery } })
+  @routeConfig({ method: 'get', path: '/api/interview/rooms', summary: "The caller's rooms (admins: all), optionally by state", tags: TAG, security, request: { query: RoomListQuery }, responses: answers(200, RoomList) })
   async list(ctx: Context, args: Args<RoomListQuery>) {
     ctx.body = await ctx.deps.rooms.list(currentUser(ctx), args.query)
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: room, responses: commandAnswers })
   async timerStart(ctx: Context, args: Args) {
     ctx.body = await command(ctx, args.params.room_id, { type: 'startTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: room, responses: commandAnswers })
   async timerPause(ctx: Context, args: Args) {
     ctx.body = await command(ctx, args.params.room_id, { type: 'pauseTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: room, responses: commandAnswers })
   async timerResume(ctx: Context, args: Args) {
     ctx.body = await command(ctx, args.params.room_id, { type: 'resumeTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: room, responses: commandAnswers })
   @body(ResetBody)
   async timerReset(ctx: Context, args: Args<unknown, { scope: 'phase' | 'interview' }>) {
     ctx.body = await command(ctx, args.params.room_id, { type: 'resetTimer', scope: args.body.scope })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: room, responses: commandAnswers })
   async skip(ctx: Context, args: Args) {
     ctx.body = await command(ctx, args.params.room_id, { type: 'skipPhase' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: room, responses: commandAnswers })
   async end(ctx: Context, args: Args) {
     ctx.body = await command(ctx, args.params.room_id, { type: 'endInterview' })
   }
 
-  @routeConfig({ method: 'get', path: `${ROOM}/timer/status`, summary: 'Timer status of the current phase and the interview', tags: TAG, security, request: room })
+  @routeConfig({ method: 'get', path: `${ROOM}/timer/status`, summary: 'Timer status of the current phase and the interview', tags: TAG, security, request: room, responses: answers(200, RoomStatusAnswer, 404) })
   async timerStatus(ctx: Context, args: Args) {
     ctx.body = await ctx.deps.rooms.status(currentUser(ctx), args.params.room_id)
   }
@@ -85,6 +89,7 @@ export class RoomController {
     tags: TAG,
     security,
     request: { params: RoomParams, query: EventsQuery },
+    responses: answers(200, EventStream, 404),
   })
   async events(ctx: Context, args: Args<EventsQuery>) {
     const user = currentUser(ctx)
@@ -103,7 +108,7 @@ export class RoomController {
     ctx.status = 200
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/stream-token`, summary: "A short-lived token for this room's event stream, for EventSource (?access_token=)", tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/stream-token`, summary: "A short-lived token for this room's event stream, for EventSource (?access_token=)", tags: TAG, security, request: room, responses: answers(200, StreamTokenAnswer, 404) })
   async streamToken(ctx: Context, args: Args) {
     const user = currentUser(ctx)
     await ctx.deps.rooms.status(user, args.params.room_id)
@@ -111,34 +116,34 @@ export class RoomController {
     ctx.body = { success: true, ...issued, url: `/api/interview/${args.params.room_id}/events?access_token=${issued.token}` }
   }
 
-  @routeConfig({ method: 'get', path: `${ROOM}/history`, summary: 'Every event with the machine state and status after it', tags: TAG, security, request: { params: RoomParams, query: HistoryQuery } })
+  @routeConfig({ method: 'get', path: `${ROOM}/history`, summary: 'Every event with the machine state and status after it', tags: TAG, security, request: { params: RoomParams, query: HistoryQuery }, responses: answers(200, HistoryAnswer, 404) })
   async history(ctx: Context, args: Args<HistoryQuery>) {
     ctx.body = await ctx.deps.rooms.history(currentUser(ctx), args.params.room_id, args.query)
   }
 
-  @routeConfig({ method: 'get', path: `${ROOM}/state`, summary: 'The room as it was at ?version=N or ?at=<ISO time>', tags: TAG, security, request: { params: RoomParams, query: StateQuery } })
+  @routeConfig({ method: 'get', path: `${ROOM}/state`, summary: 'The room as it was at ?version=N or ?at=<ISO time>', tags: TAG, security, request: { params: RoomParams, query: StateQuery }, responses: answers(200, StateAtAnswer, 404) })
   async state(ctx: Context, args: Args<StateQuery>) {
     ctx.body = await ctx.deps.rooms.stateAt(currentUser(ctx), args.params.room_id, args.query)
   }
 
-  @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security })
+  @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security, responses: answers(200, InjectProblemAnswer, 404, 409) })
   @body(InjectProblemBody)
   async injectProblem(ctx: Context, args: Args<unknown, InjectProblemBody>) {
     ctx.body = await ctx.deps.rooms.injectProblem(currentUser(ctx), args.body, ctx.state.requestId)
   }
 
-  @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security })
+  @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security, responses: answers(200, InjectContextAnswer, 404, 409) })
   @body(InjectContextBody)
   async injectContext(ctx: Context, args: Args<unknown, InjectContextBody>) {
     ctx.body = await ctx.deps.rooms.injectContext(currentUser(ctx), args.body, ctx.state.requestId)
   }
 
-  @routeConfig({ method: 'get', path: '/api/status/{room_id}', summary: 'Room summary: state, phase, connection and bot', tags: TAG, security, request: room })
+  @routeConfig({ method: 'get', path: '/api/status/{room_id}', summary: 'Room summary: state, phase, connection and bot', tags: TAG, security, request: room, responses: answers(200, RoomSummary, 404) })
   async summary(ctx: Context, args: Args) {
     ctx.body = await ctx.deps.rooms.summary(currentUser(ctx), args.params.room_id)
   }
 
-  @routeConfig({ method: 'get', path: '/api/connections/status', summary: 'Open rooms, peers and bots (the caller’s; admins: all)', tags: TAG, security })
+  @routeConfig({ method: 'get', path: '/api/connections/status', summary: 'Open rooms, peers and bots (the caller’s; admins: all)', tags: TAG, security, responses: answers(200, Connections) })
   async connections(ctx: Context) {
     ctx.body = await ctx.deps.rooms.connections(currentUser(ctx))
   }

@@ -1,6 +1,8 @@
 import type { Context } from 'koa'
 import { body, routeConfig } from 'koa-swagger-decorator'
 import { currentUser } from '../http/current-user'
+import { answers } from '../http/openapi'
+import { CandidatesAnswer, OfferAnswer, RecordingFile, RecordingList } from './rtc.responses'
 import { RoomParams } from '../rooms/room.schemas'
 import { CandidatesBody, OfferBody, OfferQuery, RecordingParams } from './rtc.schemas'
 
@@ -20,25 +22,26 @@ export class RtcController {
     tags: TAG,
     security,
     request: { query: OfferQuery },
+    responses: answers(200, OfferAnswer, 404, 409, 503),
   })
   @body(OfferBody)
   async offer(ctx: Context, args: Args<OfferQuery, unknown, OfferBody>) {
     ctx.body = await ctx.deps.rtc.offer(currentUser(ctx), args.query.room_id, args.body)
   }
 
-  @routeConfig({ method: 'patch', path: '/api/offer', summary: 'Add trickled ICE candidates to a peer connection', tags: TAG, security })
+  @routeConfig({ method: 'patch', path: '/api/offer', summary: 'Add trickled ICE candidates to a peer connection', tags: TAG, security, responses: answers(200, CandidatesAnswer, 404) })
   @body(CandidatesBody)
   async candidates(ctx: Context, args: Args<unknown, unknown, CandidatesBody>) {
     await ctx.deps.rtc.addCandidates(currentUser(ctx), args.body)
     ctx.body = { success: true, pc_id: args.body.pc_id, added: args.body.candidates.length }
   }
 
-  @routeConfig({ method: 'get', path: `${ROOM}/recordings`, summary: "The candidate's recordings in this room (WebM, one per peer connection)", tags: TAG, security, request: { params: RoomParams } })
+  @routeConfig({ method: 'get', path: `${ROOM}/recordings`, summary: "The candidate's recordings in this room (WebM, one per peer connection)", tags: TAG, security, request: { params: RoomParams }, responses: answers(200, RecordingList, 404) })
   async recordings(ctx: Context, args: Args<unknown, { room_id: string }>) {
     ctx.body = await ctx.deps.rtc.recordings(currentUser(ctx), args.params.room_id)
   }
 
-  @routeConfig({ method: 'get', path: `${ROOM}/recordings/{file}`, summary: 'One recording (audio/webm)', tags: TAG, security, request: { params: RecordingParams } })
+  @routeConfig({ method: 'get', path: `${ROOM}/recordings/{file}`, summary: 'One recording (audio/webm)', tags: TAG, security, request: { params: RecordingParams }, responses: answers(200, RecordingFile, 404) })
   async recording(ctx: Context, args: Args<unknown, { room_id: string; file: string }>) {
     const { stream, size } = await ctx.deps.rtc.recording(currentUser(ctx), args.params.room_id, args.params.file)
     ctx.type = 'audio/webm'

@@ -2,8 +2,18 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Router from '@koa/router'
 import swaggerUi from 'swagger-ui-dist'
-import { registry } from 'koa-swagger-decorator'
-import { prepareDocs } from 'koa-swagger-decorator/dist/lib/swagger-builder.js'
+import { registry, z } from 'koa-swagger-decorator'
+import { answers } from '../http/openapi'
+import { openApiDocument } from './openapi'
+
+registry.registerPath({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'System-openapi',
+  summary: 'This document',
+  tags: ['System'],
+  responses: answers(200, z.object({ openapi: z.string() }).passthrough().openapi({ description: 'OpenAPI 3.0', additionalProperties: true })),
+})
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -30,23 +40,12 @@ const PAGE = `<!DOCTYPE html>
 
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', persistAuthorization: true });\n`
 
-let openApiDocument: unknown
-registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-
-/** The OpenAPI document, generated once from the routes' own zod schemas (the generator is not idempotent). */
-export function openApi(version: string): unknown {
-  openApiDocument ??= prepareDocs()
-  const doc = openApiDocument as { info: { version: string } }
-  doc.info.version = version
-  return doc
-}
-
 /** Swagger UI served from the installed swagger-ui-dist package: the docs work with no internet. */
 export function docsRouter(version: string): Router {
   const dir = swaggerUi.getAbsoluteFSPath()
   const router = new Router()
   router.get('/openapi.json', (ctx) => {
-    ctx.body = openApi(version)
+    ctx.body = openApiDocument(version)
   })
   router.get('/docs', (ctx) => {
     ctx.type = 'html'

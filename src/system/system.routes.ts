@@ -3,6 +3,43 @@ import { sql } from 'kysely'
 import { timingSafeEqual } from 'node:crypto'
 import { UnauthorizedError, UnavailableError } from '../http/errors'
 import { bearerToken } from '../http/auth'
+import { answers } from '../http/openapi'
+import { registry, z } from 'koa-swagger-decorator'
+
+const TAGS = ['System']
+registry.registerPath({
+  method: 'get',
+  path: '/',
+  operationId: 'System-about',
+  summary: 'What this service is, and links to its parts',
+  tags: TAGS,
+  responses: answers(200, z.object({ name: z.string(), version: z.string(), links: z.record(z.string()) }).openapi('About')),
+})
+registry.registerPath({
+  method: 'get',
+  path: '/health',
+  operationId: 'System-health',
+  summary: 'Liveness: the database answers',
+  tags: TAGS,
+  responses: answers(200, z.object({ status: z.literal('ok'), database: z.object({ kind: z.enum(['postgres', 'embedded']), latency_ms: z.number() }) }).openapi('Health'), 503),
+})
+registry.registerPath({
+  method: 'get',
+  path: '/ready',
+  operationId: 'System-ready',
+  summary: 'Readiness: the database answers, migrations ran and the log subscription is reading (503 names the failing checks)',
+  tags: TAGS,
+  responses: answers(200, z.object({ status: z.literal('ready'), checks: z.record(z.boolean()) }).openapi('Ready'), 503),
+})
+registry.registerPath({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'System-metrics',
+  summary: 'Prometheus metrics (text exposition format)',
+  description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required (401 without it).',
+  tags: TAGS,
+  responses: answers(200, { 'text/plain': z.string() }, 401),
+})
 
 /** `GET /` (what this is and where to go) and `GET /health` (the database answers, or 503). */
 export function systemRouter(info: { name: string; version: string }): Router {

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 import { api, newUser } from '../support/http'
+import { checkContract } from '../support/contract'
 import { killServer, processDatabaseEnv, spawnServer, type ServerProcess } from '../support/process'
 import { named, openSse } from '../support/sse'
 import { sleep } from '../support/runtime'
@@ -30,7 +31,14 @@ function slowPost(url: string, path: string, token: string, body: unknown) {
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (text += chunk))
       res.once('error', reject)
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), complete: res.complete }))
+      res.once('end', () => {
+        try {
+          checkContract({ method: 'POST', url: path, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text })
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), complete: res.complete })
+        } catch (error) {
+          reject(error)
+        }
+      })
     })
   })
   req.flushHeaders()

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import OpusScript from 'opusscript'
 import { ctx } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
+import { checkContract } from '../support/contract'
 import { sleep } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { espeakAvailable } from '../../src/rtc/speech'
@@ -39,6 +40,7 @@ describe('the interview bot’s audio', () => {
     expect(file.status).to.equal(200)
     expect(file.headers.get('content-type')).to.equal('audio/webm')
     const bytes = Buffer.from(await file.arrayBuffer())
+    checkContract({ method: 'GET', url: saved!.url, status: file.status, contentType: file.headers.get('content-type'), text: '(binary)' })
     expect(bytes.length).to.equal(saved!.size_bytes)
     expect(bytes.subarray(0, 4).toString('hex')).to.equal('1a45dfa3')
 

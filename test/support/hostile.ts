@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { checkContract } from './contract'
 
 /** A small seeded generator (mulberry32), so a failing run can be repeated exactly. */
 export function seededRandom(seed: number): () => number {
@@ -102,22 +103,30 @@ export interface RawReply {
   text: string
 }
 
-/** One request exactly as given (any method, headers and bytes), on its own connection, bounded in time. */
+/** One request exactly as given (any method, headers and bytes), on its own connection, bounded in time; the answer must be a documented one (./contract.ts). */
 export function rawRequest(url: string, method: string, headers: Record<string, string>, body?: string | Buffer, timeoutMs = 10_000): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false })
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
     req.once('error', reject)
+    const answered = (reply: RawReply, contentType: string | null) => {
+      try {
+        checkContract({ method, url: new URL(url).pathname, status: reply.status, contentType, text: reply.text })
+        resolve(reply)
+      } catch (error) {
+        reject(error)
+      }
+    }
     req.once('response', (res) => {
       // An event stream that opened is an answer; do not wait for it to end.
       if (String(res.headers['content-type']).startsWith('text/event-stream')) {
         req.destroy()
-        return resolve({ status: res.statusCode ?? 0, text: '(event stream)' })
+        return answered({ status: res.statusCode ?? 0, text: '(event stream)' }, res.headers['content-type'] ?? null)
       }
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (text += chunk))
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      res.once('end', () => answered({ status: res.statusCode ?? 0, text }, res.headers['content-type'] ?? null))
       res.once('error', reject)
     })
     req.end(body)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { ctx } from './context'
+import { checkContract } from './contract'
 
 export interface Reply<T = any> {
   status: number
@@ -17,7 +18,7 @@ export interface RequestOptions {
   baseUrl?: string
 }
 
-/** A real HTTP request to the test service. */
+/** A real HTTP request to the test service; its answer must be one the OpenAPI document describes (./contract.ts). */
 export async function api<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token) headers.authorization = `Bearer ${options.token}`
@@ -27,6 +28,7 @@ export async function api<T = any>(method: string, path: string, options: Reques
   if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
   const response = await fetch(`${options.baseUrl ?? ctx().url}${path}`, { method, headers, body: payload })
   const text = await response.text()
+  checkContract({ method, url: path, status: response.status, contentType: response.headers.get('content-type'), text })
   let body: any = text
   try {
     body = text ? JSON.parse(text) : undefined

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { checkContract } from './contract'
 
 /** One message block of an event stream, as a browser's EventSource would parse it. */
 export interface SseMessage {
@@ -57,7 +58,7 @@ function parseBlock(block: string, receivedAt: number): SseMessage {
   return message
 }
 
-/** Opens `GET url` as an event stream on its own connection and resolves once the response head arrives. */
+/** Opens `GET url` as an event stream on its own connection; resolves once the response head arrives (a refusal: once its body is in). */
 export function openSse(url: string, options: SseOptions = {}): Promise<SseClient> {
   const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers }
   if (options.token) headers.authorization = `Bearer ${options.token}`
@@ -95,7 +96,7 @@ export function openSse(url: string, options: SseOptions = {}): Promise<SseClien
           settle({ complete: res.complete })
         }),
       )
-      resolve({
+      const client: SseClient = {
         status: res.statusCode ?? 0,
         headers: res.headers,
         messages,
@@ -118,7 +119,20 @@ export function openSse(url: string, options: SseOptions = {}): Promise<SseClien
             waiters.add(waiter)
           })
         },
-      })
+      }
+      // The answer must be a documented one (./contract.ts): a stream by its head, a refusal by its whole body.
+      const contentType = res.headers['content-type'] ?? null
+      const settle = () => {
+        try {
+          checkContract({ method: 'GET', url: new URL(url).pathname, status: client.status, contentType, text: raw })
+          resolve(client)
+        } catch (error) {
+          req.destroy()
+          reject(error)
+        }
+      }
+      if (String(contentType).startsWith('text/event-stream')) settle()
+      else void ended.then(settle)
     })
   })
 }

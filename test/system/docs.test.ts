@@ -57,7 +57,7 @@ describe('GET /openapi.json', () => {
     expect(reply.body.openapi).to.match(/^3\./)
     expect(reply.body.paths).to.include.all.keys(
       '/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/me', '/api/v1/auth/validate', '/api/v1/auth/logout',
-      '/api/v1/products/', '/api/v1/products/{id}', '/api/v1/products/search', '/api/v1/products/my-products', '/api/v1/products/category/{category}',
+      '/api/v1/products', '/api/v1/products/{id}', '/api/v1/products/search', '/api/v1/products/my-products', '/api/v1/products/category/{category}',
     )
     const products = reply.body.paths['/api/v1/products/{id}']
     expect(products).to.include.all.keys('get', 'put', 'patch', 'delete')
@@ -73,7 +73,7 @@ describe('GET /openapi.json', () => {
     expect(register.required).to.have.members(['email', 'username', 'password'])
     expect(register.properties.username.pattern).to.equal('^[A-Za-z0-9_.-]{3,50}$')
     expect(bodySchema('/api/v1/auth/login', 'post').required).to.have.members(['email', 'password'])
-    const create = bodySchema('/api/v1/products/', 'post')
+    const create = bodySchema('/api/v1/products', 'post')
     expect(create.required).to.include.members(['name', 'price', 'category'])
     expect(create.properties.stock).to.include({ type: 'integer', minimum: 0 })
     expect(bodySchema('/api/v1/products/{id}', 'patch').required ?? []).to.deep.equal([])
@@ -82,7 +82,7 @@ describe('GET /openapi.json', () => {
   it('describes query and path parameters, with the pagination bounds', async () => {
     const doc = (await api('GET', '/openapi.json')).body
     const params = (path: string) => doc.paths[path].get.parameters as Array<{ name: string; in: string; schema: Record<string, unknown> }>
-    const limit = params('/api/v1/products/').find((p) => p.name === 'limit')!
+    const limit = params('/api/v1/products').find((p) => p.name === 'limit')!
     expect(limit.in).to.equal('query')
     expect(limit.schema).to.include({ minimum: 1, maximum: 100 })
     expect(params('/api/v1/products/search').map((p) => p.name)).to.include('name')
