@@ -12,6 +12,7 @@ export const MachineList = z
         states: z.number().int(),
         events: z.number().int(),
         links: z.object({ json: z.string(), scxml: z.string(), mermaid: z.string(), visualizer: z.string() }),
+        simulate: z.string().nullable().openapi({ description: 'Where to POST a simulation of this machine; null when it cannot be simulated' }),
         actors: z
           .object({ label: z.string(), history: z.string(), state: z.string(), events: z.string(), stream_token: z.string() })
           .nullable()

@@ -1,5 +1,6 @@
 import type { Context } from 'koa'
-import { body, responses, routeConfig } from 'koa-swagger-decorator'
+import { body, routeConfig } from 'koa-swagger-decorator'
+import { answers } from '../http/openapi'
 import { MachineParams } from './machine.schemas'
 import { SimulateBody, SimulateResponse } from './simulate.schemas'
 import { simulateMachine } from './simulate.service'
@@ -19,9 +20,9 @@ export class SimulateController {
     tags: TAG,
     security,
     request: { params: MachineParams },
+    responses: answers(200, SimulateResponse, 404),
   })
   @body(SimulateBody)
-  @responses(SimulateResponse)
   async simulate(ctx: Context, args: Args) {
     ctx.body = await simulateMachine({ rooms: ctx.deps.rooms, clock: ctx.deps.clock }, ctx.state.user, args.params.machine_id, args.body)
   }

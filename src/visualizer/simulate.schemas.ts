@@ -1,6 +1,7 @@
 import { z } from 'koa-swagger-decorator'
 import { Phases } from '../plans/plan.schemas'
 import { RoomId } from '../rooms/room.schemas'
+import { TimerStatus } from '../rooms/room.responses'
 
 /** How far one simulation may go: its steps, its virtual time and the facts it produces. */
 export const SIMULATION_LIMITS = { steps: 500, stepSeconds: 86_400, totalSeconds: 7 * 86_400, facts: 2_000 }
@@ -63,13 +64,14 @@ export const SimulateBody = z.object({
 })
 export type SimulateBody = z.infer<typeof SimulateBody>
 
-const TimerStatus = z.record(z.unknown())
+/** A JSON object of any shape (a fact's data, a step as sent). */
+const AnyObject = z.object({}).passthrough().openapi({ additionalProperties: true })
 
 const FactEntry = z.object({
   version: z.number().int(),
   type: z.string(),
   at: z.string(),
-  data: z.record(z.unknown()),
+  data: AnyObject,
   state: z.string(),
   state_value: z.string(),
   status: TimerStatus,
@@ -94,7 +96,7 @@ export const SimulateResponse = z.object({
   steps: z.array(
     z.object({
       index: z.number().int(),
-      step: z.record(z.unknown()),
+      step: AnyObject,
       refused: z.object({ code: z.literal('invalid_state'), message: z.string(), details: z.object({ state: z.string(), allowed_commands: z.array(z.string()) }) }).nullable(),
       ...SimulatedPoint,
     }),
