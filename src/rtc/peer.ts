@@ -1,6 +1,6 @@
 import { RTCPeerConnection, type MediaStreamTrack, type PeerConfig, type RTCDataChannel, type RTCRtpTransceiver } from 'werift'
 import type { Logger } from '../logger'
-import { AudioOut, type AudioClock } from './audio-out'
+import { AudioOut, type AudioClock } from './audio-out/audio-out'
 import { PeerRecording, type SavedRecording } from './recording'
 
 export interface SessionDescription {

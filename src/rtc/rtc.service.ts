@@ -9,14 +9,14 @@ import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationErr
 import { CommandRefused, type RoomCommand } from '../../machines/interview-room'
 import type { RoomRuntime } from '../rooms/room-runtime'
 import type { RoomService } from '../rooms/room.service'
-import { AudioClock } from './audio-out'
+import { AudioClock } from './audio-out/audio-out'
 import { InterviewBot } from './bot'
 import { peerConfig } from './ice'
-import type { InterviewerFactory } from './interviewer'
+import type { InterviewerFactory } from './interviewers/interviewer'
 import { PeerSession, SignallingError, type SessionDescription } from './peer'
 import { listRecordings, openRecording, roomRecordingsDir } from './recordings'
 import { ClientMessage, type CandidatesBody, type OfferBody } from './rtc.schemas'
-import type { Voice } from './voice'
+import type { Voice } from './audio-out/voice'
 
 export interface RtcServiceDeps {
   config: Pick<Config, 'ICE_SERVERS' | 'ICE_HOST_ADDRESSES' | 'RTC_CONNECT_TIMEOUT_MS' | 'RTC_MAX_PEERS' | 'RECORDINGS_DIR'>

@@ -3,12 +3,12 @@ import type { Db } from '../db/database'
 import type { Logger } from '../logger'
 import type { RoomRuntime } from '../rooms/room-runtime'
 import type { RoomService } from '../rooms/room.service'
-import type { InterviewerFactory } from './interviewer'
-import { LlmInterviewer } from './llm-interviewer'
+import type { InterviewerFactory } from './interviewers/interviewer'
+import { LlmInterviewer } from './interviewers/llm-interviewer'
 import { RtcService } from './rtc.service'
-import { ScriptedInterviewer } from './scripted-interviewer'
-import { EspeakSynthesizer, espeakAvailable } from './speech'
-import { Voice } from './voice'
+import { ScriptedInterviewer } from './interviewers/scripted-interviewer'
+import { EspeakSynthesizer, espeakAvailable } from './audio-out/speech'
+import { Voice } from './audio-out/voice'
 
 export interface RtcSetup {
   config: Config
