@@ -2,7 +2,7 @@ import type { Context } from 'koa'
 import { body, routeConfig } from 'koa-swagger-decorator'
 import { currentUser } from '../http/current-user'
 import { RoomParams } from '../rooms/room.schemas'
-import { CandidatesBody, OfferBody, OfferQuery, RecordingParams } from './rtc.schemas'
+import { CandidatesBody, CandidatesQuery, OfferBody, OfferQuery, RecordingParams } from './rtc.schemas'
 
 const TAG = ['Interview bot (WebRTC)']
 const security = [{ bearerAuth: [] }]
@@ -26,10 +26,18 @@ export class RtcController {
     ctx.body = await ctx.deps.rtc.offer(currentUser(ctx), args.query.room_id, args.body)
   }
 
-  @routeConfig({ method: 'patch', path: '/api/offer', summary: 'Add trickled ICE candidates to a peer connection', tags: TAG, security })
+  @routeConfig({
+    method: 'patch',
+    path: '/api/offer',
+    summary: 'Add trickled ICE candidates to a peer connection',
+    description: 'With room_id (as the stock Pipecat client sends it, on the offer URL), the peer must be in that room.',
+    tags: TAG,
+    security,
+    request: { query: CandidatesQuery },
+  })
   @body(CandidatesBody)
-  async candidates(ctx: Context, args: Args<unknown, unknown, CandidatesBody>) {
-    await ctx.deps.rtc.addCandidates(currentUser(ctx), args.body)
+  async candidates(ctx: Context, args: Args<CandidatesQuery, unknown, CandidatesBody>) {
+    await ctx.deps.rtc.addCandidates(currentUser(ctx), args.body, args.query.room_id)
     ctx.body = { success: true, pc_id: args.body.pc_id, added: args.body.candidates.length }
   }
 
