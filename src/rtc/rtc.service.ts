@@ -13,6 +13,7 @@ import { AudioClock } from './audio-out/audio-out'
 import { InterviewBot } from './bot'
 import { BotChannel } from './bot-channel'
 import { peerConfig } from './ice'
+import { Listening, type EarsFactory, type Transcribe } from './listening'
 import type { InterviewerFactory } from './interviewers/interviewer'
 import { PeerSession, SignallingError, type SessionDescription } from './peer'
 import { listRecordings, openRecording, roomRecordingsDir } from './recordings'
@@ -29,6 +30,10 @@ export interface RtcServiceDeps {
   interviewer: InterviewerFactory
   /** Null: the bot is text-only. */
   voice: Voice | null
+  /** Null: the bot does not listen to the candidate's audio (it is still recorded). */
+  ears: EarsFactory | null
+  /** Null: the bot hears that the candidate speaks (talk time, barge-in) but not what. */
+  transcribe: Transcribe | null
 }
 
 interface Peer {
@@ -38,6 +43,7 @@ interface Peer {
   session: PeerSession
   channel: BotChannel
   bot: InterviewBot
+  listening?: Listening
   /** The room has its peer_connected fact; the bot follows the room. */
   joined: boolean
   following: boolean
@@ -146,6 +152,7 @@ export class RtcService {
         connected: () => void this.connected(peer),
         lost: (reason) => void this.close(peer, reason),
         message: (text) => peer.channel.receive(text),
+        heard: (packet, at) => peer.listening?.push(packet, at),
         recordingPath: () => join(roomRecordingsDir(config.RECORDINGS_DIR, roomId), `${pcId}-${new Date().toISOString().replace(/[:.]/g, '-')}.webm`),
       },
       logger,
@@ -168,6 +175,7 @@ export class RtcService {
       },
       logger,
     )
+    this.listen(peer)
     peer.connectTimer = setTimeout(() => {
       if (!peer.session.isConnected) void this.close(peer, 'failed')
     }, config.RTC_CONNECT_TIMEOUT_MS)
@@ -210,6 +218,35 @@ export class RtcService {
     }
   }
 
+  /** The bot's ears on this peer: barge-in, the candidate's speech to the client, transcripts as facts. */
+  private listen(peer: Peer): void {
+    const { ears, transcribe, logger } = this.deps
+    if (!ears) return
+    peer.listening = new Listening(
+      transcribe,
+      {
+        started: () => {
+          // Barge-in: the candidate talks over the bot, the bot stops.
+          peer.session.audio.interrupt()
+          peer.channel.userSpeaking(true)
+        },
+        stopped: () => peer.channel.userSpeaking(false),
+        spoke: () => undefined,
+        said: (text, startedAt, durationMs) => this.candidateSpoke(peer, text, startedAt, durationMs),
+      },
+      logger,
+    )
+    peer.listening.start(ears).catch((err: unknown) => logger.warn({ err, pc_id: peer.pcId }, 'the bot cannot listen to this peer'))
+  }
+
+  /** A transcript of the candidate's speech: a fact like a typed message, and the transcript to the client. */
+  private async candidateSpoke(peer: Peer, text: string, startedAt: Date, _durationMs: number): Promise<void> {
+    const parsed = CandidateText.safeParse(text)
+    if (!parsed.success || !peer.joined) return
+    await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.data })
+    peer.channel.transcription(parsed.data, startedAt)
+  }
+
   private say(peer: Peer, text: string, sequence: number | null): void {
     const voice = this.deps.voice
     peer.channel.botSaid(text, sequence, voice !== null)
@@ -235,6 +272,7 @@ export class RtcService {
       room?.delete(peer)
       if (room?.size === 0) this.byRoom.delete(peer.roomId)
       if (reason !== 'failed') peer.channel.leaving()
+      await peer.listening?.close()
       const saved = await peer.session.close()
       try {
         if (peer.joined) await this.execute(peer, { type: 'disconnectPeer', pc_id: peer.pcId, reason })

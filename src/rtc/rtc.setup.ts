@@ -38,5 +38,5 @@ export async function createVoice(config: Config, logger: Logger): Promise<Voice
 }
 
 export async function createRtcService({ config, db, runtime, rooms, logger }: RtcSetup): Promise<RtcService> {
-  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger) })
+  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger), ears: null, transcribe: null })
 }
