@@ -141,7 +141,11 @@ process.on('message', async (message: ToClients) => {
     let failed = 0
     for (let i = 0; i < message.rooms.length; i += message.parallel) {
       const results = await Promise.allSettled(message.rooms.slice(i, i + message.parallel).map((room) => join(message.url, message.token, room)))
-      for (const result of results) if (result.status === 'rejected') failed++, console.error(result.reason)
+      for (const result of results) {
+        if (result.status === 'fulfilled') continue
+        failed++
+        console.error(result.reason)
+      }
     }
     if (!audio) startAudio()
     audio = true

@@ -8,6 +8,8 @@ import { LlmInterviewer } from './interviewers/llm-interviewer'
 import { RtcService } from './rtc.service'
 import { ScriptedInterviewer } from './interviewers/scripted-interviewer'
 import { EspeakSynthesizer, espeakAvailable } from './audio-out/speech'
+import { Hearing } from './audio-in/hearing'
+import type { EarsFactory } from './listening'
 import { Voice } from './audio-out/voice'
 
 export interface RtcSetup {
@@ -37,6 +39,9 @@ export async function createVoice(config: Config, logger: Logger): Promise<Voice
   return new Voice(new EspeakSynthesizer({ voice: config.ESPEAK_VOICE, rate: config.ESPEAK_RATE }), logger)
 }
 
+/** The bot's ears: every peer's audio decoded and cut into utterances by voice activity. */
+export const hearing: EarsFactory = (handlers) => Hearing.create(handlers)
+
 export async function createRtcService({ config, db, runtime, rooms, logger }: RtcSetup): Promise<RtcService> {
-  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger), ears: null, transcribe: null })
+  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger), ears: hearing, transcribe: null })
 }

@@ -10,6 +10,7 @@ import { api, newUser, type TestUser } from '../support/http'
 import { sleep } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { chromiumArgs, openPipecatPage, seen, waitSeen, type Seen } from './pipecat/pipecat-page'
+import { silentWav } from './pipecat/speech-wav'
 import { openBotRoom } from './rooms'
 
 describe('a stock Pipecat client (client-js + small-webrtc-transport) in headless Chromium', function () {
@@ -25,7 +26,7 @@ describe('a stock Pipecat client (client-js + small-webrtc-transport) in headles
     skipUnless(this, hasChromium, 'chromium is not installed')
     voiced = await espeakAvailable()
     profile = mkdtempSync(join(tmpdir(), 'pipecat-chromium-'))
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumArgs() })
+    browser = await chromium.launchPersistentContext(join(profile, 'chromium'), { executablePath: CHROMIUM, headless: true, args: chromiumArgs(silentWav(profile)) })
     user = await newUser('pipecat')
   })
   after(async () => {

@@ -1,6 +1,6 @@
 import OpusScript from 'opusscript'
-import { EspeakSynthesizer, espeakAvailable } from '../../../src/rtc/speech'
-import { encodeFrames } from '../../../src/rtc/voice'
+import { EspeakSynthesizer, espeakAvailable } from '../../../src/rtc/audio-out/speech'
+import { encodeFrames } from '../../../src/rtc/audio-out/voice'
 
 export const RATE = 48_000
 

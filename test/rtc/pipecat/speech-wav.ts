@@ -38,7 +38,8 @@ export async function speechWav(dir: string, sentences: string[], silenceMs: num
   return { file, parts, durationMs: (length / rate) * 1000 }
 }
 
-function wavBytes(pieces: Int16Array[], sampleRate: number): Buffer {
+/** 16-bit mono PCM as a WAV file. */
+export function wavBytes(pieces: Int16Array[], sampleRate: number): Buffer {
   const samples = pieces.reduce((n, p) => n + p.length, 0)
   const out = Buffer.alloc(44 + samples * 2)
   out.write('RIFF', 0, 'ascii')
@@ -56,4 +57,11 @@ function wavBytes(pieces: Int16Array[], sampleRate: number): Buffer {
   let offset = 44
   for (const piece of pieces) for (const s of piece) offset = out.writeInt16LE(s, offset)
   return out
+}
+
+/** A silent WAV: a microphone that hears nothing (Chromium's default fake one beeps, which is speech to a detector). */
+export function silentWav(dir: string): string {
+  const file = join(dir, 'silence.wav')
+  writeFileSync(file, wavBytes([new Int16Array(16_000 * 2)], 16_000))
+  return file
 }
