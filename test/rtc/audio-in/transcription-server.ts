@@ -34,11 +34,11 @@ export async function transcriptionServer(reply: (request: TranscriptionRequest)
         if (req.method !== 'POST' || req.url !== '/v1/audio/transcriptions') return void res.writeHead(404).end()
         const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData()
         const fields: Record<string, string> = {}
-        let file: File | null = null
-        for (const [key, value] of form.entries()) {
+        let file = null as File | null
+        form.forEach((value, key) => {
           if (typeof value === 'string') fields[key] = value
           else if (key === 'file') file = value
-        }
+        })
         const request: TranscriptionRequest = { headers: req.headers, fields, fileName: file?.name ?? null, fileType: file?.type ?? null, wav: null, wavError: null }
         try {
           request.wav = file ? parseWav(Buffer.from(await file.arrayBuffer())) : null
