@@ -9,7 +9,8 @@ import { RtcService } from './rtc.service'
 import { ScriptedInterviewer } from './interviewers/scripted-interviewer'
 import { EspeakSynthesizer, espeakAvailable } from './audio-out/speech'
 import { Hearing } from './audio-in/hearing'
-import type { EarsFactory } from './listening'
+import { createRecognizer } from './audio-in/openai-recognizer'
+import type { EarsFactory, Transcribe } from './listening'
 import { Voice } from './audio-out/voice'
 
 export interface RtcSetup {
@@ -42,6 +43,14 @@ export async function createVoice(config: Config, logger: Logger): Promise<Voice
 /** The bot's ears: every peer's audio decoded and cut into utterances by voice activity. */
 export const hearing: EarsFactory = (handlers) => Hearing.create(handlers)
 
+/** Speech to text, if STT_BASE_URL is set; otherwise the bot says once that it cannot transcribe. */
+export function createTranscriber(config: Config, logger: Logger): Transcribe | null {
+  const recognizer = createRecognizer(config)
+  if (recognizer) return (utterance) => recognizer.transcribe(utterance)
+  logger.info('STT_BASE_URL is not set: the interview bot hears when the candidate speaks (talk time, barge-in) but cannot transcribe what is said')
+  return null
+}
+
 export async function createRtcService({ config, db, runtime, rooms, logger }: RtcSetup): Promise<RtcService> {
-  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger), ears: hearing, transcribe: null })
+  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger), ears: hearing, transcribe: createTranscriber(config, logger) })
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { parseWav } from '../../../src/rtc/speech'
+import { parseWav } from '../../../src/rtc/audio-out/speech'
 
 /** What one request to the fake transcription endpoint carried. */
 export interface TranscriptionRequest {
