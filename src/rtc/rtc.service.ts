@@ -164,7 +164,12 @@ export class RtcService {
       candidateSays: (text) => this.candidateSays(peer, text),
       disconnect: () => void this.close(peer, 'closed'),
     })
-    peer.session.audio.onSpeaking = (speaking) => peer.channel.botSpeaking(speaking)
+    let botSince = 0
+    peer.session.audio.onSpeaking = (speaking) => {
+      peer.channel.botSpeaking(speaking)
+      if (speaking) botSince = Date.now()
+      else this.recordTalk(peer, 'bot', new Date(botSince), Date.now() - botSince)
+    }
     peer.bot = new InterviewBot(
       pcId,
       this.deps.interviewer(),
@@ -218,6 +223,13 @@ export class RtcService {
     }
   }
 
+  /** Speaking time, as a fact: the candidate's utterances as heard, the bot's audio as played. */
+  private recordTalk(peer: Peer, speaker: 'candidate' | 'bot', startedAt: Date, durationMs: number): void {
+    if (!peer.joined) return
+    const command = { type: 'recordTalk', pc_id: peer.pcId, speaker, started_at: startedAt.toISOString(), duration_ms: Math.round(durationMs) } as const
+    void this.execute(peer, command).catch((err: unknown) => this.deps.logger.debug({ err, pc_id: peer.pcId }, 'talk time not recorded'))
+  }
+
   /** The bot's ears on this peer: barge-in, the candidate's speech to the client, transcripts as facts. */
   private listen(peer: Peer): void {
     const { ears, transcribe, logger } = this.deps
@@ -231,7 +243,7 @@ export class RtcService {
           peer.channel.userSpeaking(true)
         },
         stopped: () => peer.channel.userSpeaking(false),
-        spoke: () => undefined,
+        spoke: (startedAt, durationMs) => this.recordTalk(peer, 'candidate', startedAt, durationMs),
         said: (text, startedAt, durationMs) => this.candidateSpoke(peer, text, startedAt, durationMs),
       },
       logger,
@@ -240,10 +252,11 @@ export class RtcService {
   }
 
   /** A transcript of the candidate's speech: a fact like a typed message, and the transcript to the client. */
-  private async candidateSpoke(peer: Peer, text: string, startedAt: Date, _durationMs: number): Promise<void> {
+  private async candidateSpoke(peer: Peer, text: string, startedAt: Date, durationMs: number): Promise<void> {
     const parsed = CandidateText.safeParse(text)
     if (!parsed.success || !peer.joined) return
-    await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.data })
+    const spoken = { source: 'voice', started_at: startedAt.toISOString(), duration_ms: Math.round(durationMs) } as const
+    await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.data, ...spoken })
     peer.channel.transcription(parsed.data, startedAt)
   }
 
