@@ -91,7 +91,7 @@ async function join(url: string, token: string, roomId: string): Promise<void> {
   })
   if (!response.ok) throw new Error(`offer: ${response.status} ${await response.text()}`)
   await pc.setRemoteDescription({ type: 'answer', sdp: ((await response.json()) as { sdp: string }).sdp })
-  await pc.connectionStateChange.watch((s) => s === 'connected', 20_000)
+  if (pc.connectionState !== 'connected') await pc.connectionStateChange.watch((s) => s === 'connected', 20_000)
   clients.push(client)
 }
 

@@ -13,6 +13,9 @@
  *    transcribed at least once and the bot's audio reached it. Target ≥ 50.
  *
  *   BENCH_DATABASE_URL / TEST_DATABASE_URL  PostgreSQL server (a scratch database); unset: PGlite
+ *   BENCH_VOICE_PEERS      peers held at once (default 60)
+ *   BENCH_VOICE_LATENCY_S  seconds of the one-peer latency part (default 60)
+ *   BENCH_DURATION         seconds the peers are held (default 15)
  */
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -20,6 +23,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { loadConfig } from '../config'
+import { DEFAULT_SEGMENTER } from '../src/rtc/audio-in/segmenter'
 import { espeakAvailable } from '../src/rtc/audio-out/speech'
 import { startService, type RunningService } from '../src/service'
 import { startTranscriptionServer } from '../test/support/transcription-server'
@@ -29,7 +33,7 @@ import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redact
 import { SENTENCE, type FromClients, type ToClients } from './voice-clients'
 
 const PEERS = Math.round(envNumber('BENCH_VOICE_PEERS', 60))
-const LATENCY_S = envNumber('BENCH_VOICE_LATENCY_S', 30)
+const LATENCY_S = envNumber('BENCH_VOICE_LATENCY_S', 60)
 const HOLD_S = envNumber('BENCH_DURATION', 15)
 const TARGET_PEERS = 50
 
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
     const transcript = line('end of utterance → transcript fact', quiet.transcriptMs)
     const bot = line('end of utterance → bot turn', quiet.botMs)
     const audio = line('end of utterance → bot audio', quiet.audioMs)
-    console.log(`(${quiet.utterances} utterances spoken; each figure includes the segmenter's end-of-speech silence)`)
+    console.log(`(each figure includes the segmenter's ${DEFAULT_SEGMENTER.endSilenceMs} ms of end-of-speech silence, less the quiet tail of the spoken sentence; the bot's repeated turns come from the voice cache)`)
 
     console.log(`\n2. ${PEERS} peers, held ${HOLD_S} s`)
     const rest = await clients.ask({ type: 'join', url: service.url, token, rooms: rooms.slice(1), parallel: 10 }, 'joined')
