@@ -90,6 +90,8 @@ export const ConfigSchema = z
     TTS_API_KEY: z.string().optional(),
     TTS_MODEL: z.string().min(1).default('tts-1'),
     TTS_VOICE: z.string().min(1).max(100).default('alloy'),
+    /** `wav` (its header gives the rate) or `pcm` (raw 16-bit mono at 24 kHz, as OpenAI sends it). */
+    TTS_RESPONSE_FORMAT: z.enum(['wav', 'pcm']).default('wav'),
     TTS_TIMEOUT_MS: int(100, 300_000).default(20_000),
     /** The bot's ears: an OpenAI-compatible `POST {STT_BASE_URL}/audio/transcriptions`. Unset: it hears that the candidate speaks, not what. */
     STT_BASE_URL: z.string().url().optional(),

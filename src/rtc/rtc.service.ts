@@ -14,6 +14,7 @@ import { InterviewBot } from './bot'
 import { BotChannel } from './bot-channel'
 import { peerConfig } from './ice'
 import { Listening, type EarsFactory, type Transcribe } from './listening'
+import { botTalk, candidateTalk, spokenMessage } from './audio-in/talk'
 import type { InterviewerFactory } from './interviewers/interviewer'
 import { PeerSession, SignallingError, type SessionDescription } from './peer'
 import { listRecordings, openRecording, roomRecordingsDir } from './recordings'
@@ -226,7 +227,8 @@ export class RtcService {
   /** Speaking time, as a fact: the candidate's utterances as heard, the bot's audio as played. */
   private recordTalk(peer: Peer, speaker: 'candidate' | 'bot', startedAt: Date, durationMs: number): void {
     if (!peer.joined) return
-    const command = { type: 'recordTalk', pc_id: peer.pcId, speaker, started_at: startedAt.toISOString(), duration_ms: Math.round(durationMs) } as const
+    // The bot's audio goes out in 20 ms frames: its talk time is counted in them.
+    const command = speaker === 'candidate' ? candidateTalk(peer.pcId, { start_ms: startedAt.getTime(), duration_ms: durationMs }) : botTalk(peer.pcId, startedAt.getTime(), Math.round(durationMs / 20))
     void this.execute(peer, command).catch((err: unknown) => this.deps.logger.debug({ err, pc_id: peer.pcId }, 'talk time not recorded'))
   }
 
@@ -255,8 +257,9 @@ export class RtcService {
   private async candidateSpoke(peer: Peer, text: string, startedAt: Date, durationMs: number): Promise<void> {
     const parsed = CandidateText.safeParse(text)
     if (!parsed.success || !peer.joined) return
-    const spoken = { source: 'voice', started_at: startedAt.toISOString(), duration_ms: Math.round(durationMs) } as const
-    await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.data, ...spoken })
+    const command = spokenMessage(peer.pcId, { start_ms: startedAt.getTime(), duration_ms: durationMs }, parsed.data)
+    if (!command) return
+    await this.execute(peer, command)
     peer.channel.transcription(parsed.data, startedAt)
   }
 

@@ -8,6 +8,7 @@ import { LlmInterviewer } from './interviewers/llm-interviewer'
 import { RtcService } from './rtc.service'
 import { ScriptedInterviewer } from './interviewers/scripted-interviewer'
 import { EspeakSynthesizer, espeakAvailable } from './audio-out/speech'
+import { createOpenAiSynthesizer } from './audio-out/openai-speech'
 import { Hearing } from './audio-in/hearing'
 import { createRecognizer } from './audio-in/openai-recognizer'
 import type { EarsFactory, Transcribe } from './listening'
@@ -30,9 +31,10 @@ export function interviewerFactory(config: Config, logger: Logger): InterviewerF
   return () => new ScriptedInterviewer()
 }
 
-/** The bot's voice, if speech is on and espeak-ng is installed; otherwise it stays text-only and says so once. */
+/** The bot's voice: the speech endpoint, or espeak-ng if installed; otherwise it stays text-only and says so once. */
 export async function createVoice(config: Config, logger: Logger): Promise<Voice | null> {
   if (config.SPEECH === 'none') return null
+  if (config.SPEECH === 'openai') return new Voice(createOpenAiSynthesizer(config), logger)
   if (!(await espeakAvailable())) {
     logger.info('espeak-ng is not installed: the interview bot is text-only (its turns go to the data channel, not the audio track)')
     return null
@@ -45,10 +47,8 @@ export const hearing: EarsFactory = (handlers) => Hearing.create(handlers)
 
 /** Speech to text, if STT_BASE_URL is set; otherwise the bot says once that it cannot transcribe. */
 export function createTranscriber(config: Config, logger: Logger): Transcribe | null {
-  const recognizer = createRecognizer(config)
-  if (recognizer) return (utterance) => recognizer.transcribe(utterance)
-  logger.info('STT_BASE_URL is not set: the interview bot hears when the candidate speaks (talk time, barge-in) but cannot transcribe what is said')
-  return null
+  const recognizer = createRecognizer(config, logger)
+  return recognizer ? (utterance) => recognizer.transcribe(utterance) : null
 }
 
 export async function createRtcService({ config, db, runtime, rooms, logger }: RtcSetup): Promise<RtcService> {

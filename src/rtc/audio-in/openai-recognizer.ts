@@ -1,4 +1,5 @@
 import type { Config } from '../../../config'
+import type { Logger } from '../../logger'
 import { encodeWav, RecognitionError, type PcmAudio, type SpeechRecognizer } from './recognizer'
 
 export interface OpenAiRecognizerOptions {
@@ -59,8 +60,14 @@ function errorMessage(text: string): string {
   return text.slice(0, 200) || '(empty body)'
 }
 
-/** The recognizer the configuration asks for; null without STT_BASE_URL (the bot then hears speech but not words). */
-export function createRecognizer(config: Pick<Config, 'STT_BASE_URL' | 'STT_API_KEY' | 'STT_MODEL' | 'STT_LANGUAGE' | 'STT_TIMEOUT_MS'>): SpeechRecognizer | null {
-  if (!config.STT_BASE_URL) return null
+/**
+ * The recognizer the configuration asks for; null without STT_BASE_URL (the bot then hears that
+ * the candidate speaks, not what), which is said once in the log when a logger is given.
+ */
+export function createRecognizer(config: Pick<Config, 'STT_BASE_URL' | 'STT_API_KEY' | 'STT_MODEL' | 'STT_LANGUAGE' | 'STT_TIMEOUT_MS'>, logger?: Logger): SpeechRecognizer | null {
+  if (!config.STT_BASE_URL) {
+    logger?.info('STT_BASE_URL is not set: the interview bot hears when the candidate speaks (talk time, barge-in) but cannot transcribe it')
+    return null
+  }
   return new OpenAiRecognizer({ baseUrl: config.STT_BASE_URL, apiKey: config.STT_API_KEY, model: config.STT_MODEL, language: config.STT_LANGUAGE, timeoutMs: config.STT_TIMEOUT_MS })
 }
