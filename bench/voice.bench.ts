@@ -4,6 +4,8 @@
  * cuts utterances, sends each to an OpenAI-protocol transcription server in this process that
  * answers at once (so the figures are ours), stores the transcript and answers it, spoken.
  *
+ * 0. bench/voice-vad.ts: utterances found / expected and boundary errors on an espeak-made
+ *    signal with known sentence boundaries, and the hearing's CPU per peer.
  * 1. Latency, one peer: from the end of an utterance (its last voiced frame sent) to the
  *    transcript fact on the peer's data channel, to the bot's next turn, and to the bot's next
  *    audio packet. These include the segmenter's end-of-speech silence (the wait that tells a
@@ -31,6 +33,7 @@ import { benchUser, call } from './lib-api'
 import { fmt, round, sleep, summarize } from './lib-stats'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
 import { SENTENCE, type FromClients, type ToClients } from './voice-clients'
+import { voiceVadBench } from './voice-vad'
 
 const PEERS = Math.round(envNumber('BENCH_VOICE_PEERS', 60))
 const LATENCY_S = envNumber('BENCH_VOICE_LATENCY_S', 60)
@@ -68,6 +71,8 @@ const line = (name: string, values: number[]) => {
 
 async function main(): Promise<void> {
   if (!(await espeakAvailable())) throw new Error('espeak-ng is needed: it speaks the candidate’s sentence and the bot’s turns')
+  // Segmentation against known sentence boundaries, and the hearing's CPU per peer (bench/voice-vad.ts).
+  await voiceVadBench()
   const baseUrl = benchDatabaseUrl()
   const scratch = baseUrl ? await createScratchDatabase(baseUrl) : undefined
   console.log(`database: ${scratch ? `PostgreSQL at ${redactUrl(baseUrl!)} (scratch database)` : 'embedded PGlite, in memory'}`)
