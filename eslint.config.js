@@ -18,7 +18,7 @@ export default tseslint.config(
   { files: ['migrations/**', 'src/db/migrate.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['**/*.cjs', '**/*.js'], languageOptions: { globals: globals.node } },
   // The /demo page's script runs in the browser.
-  { files: ['src/rtc/demo/**/*.js'], languageOptions: { globals: globals.browser } },
+  { files: ['src/rtc/demo/**/*.js', 'test/rtc/pipecat/**/*.js'], languageOptions: { globals: globals.browser } },
   // The visualizer page's scripts run in the browser, as plain ES modules (ELK is a global from its own script).
   { files: ['src/visualizer/public/**/*.js'], languageOptions: { globals: { ...globals.browser, ELK: 'readonly' } } },
 )

@@ -80,15 +80,33 @@ export const ConfigSchema = z
     LLM_API_KEY: z.string().optional(),
     LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
     LLM_TIMEOUT_MS: int(100, 300_000).default(20_000),
-    /** `espeak` speaks the bot's turns when espeak-ng is installed; `none` keeps the bot text-only. */
-    SPEECH: z.enum(['espeak', 'none']).default('espeak'),
+    /** `espeak` speaks the bot's turns when espeak-ng is installed; `openai` uses TTS_BASE_URL; `none` keeps the bot text-only. */
+    SPEECH: z.enum(['espeak', 'openai', 'none']).default('espeak'),
     ESPEAK_VOICE: z.string().regex(/^[A-Za-z0-9_+-]{1,40}$/, 'must be an espeak-ng voice name').default('en-us'),
     /** Words per minute. */
     ESPEAK_RATE: int(80, 450).default(170),
+    /** The bot's voice with SPEECH=openai: an OpenAI-compatible `POST {TTS_BASE_URL}/audio/speech`. */
+    TTS_BASE_URL: z.string().url().optional(),
+    TTS_API_KEY: z.string().optional(),
+    TTS_MODEL: z.string().min(1).default('tts-1'),
+    TTS_VOICE: z.string().min(1).max(100).default('alloy'),
+    /** `wav` (its header gives the rate) or `pcm` (raw 16-bit mono at 24 kHz, as OpenAI sends it). */
+    TTS_RESPONSE_FORMAT: z.enum(['wav', 'pcm']).default('wav'),
+    TTS_TIMEOUT_MS: int(100, 300_000).default(20_000),
+    /** The bot's ears: an OpenAI-compatible `POST {STT_BASE_URL}/audio/transcriptions`. Unset: it hears that the candidate speaks, not what. */
+    STT_BASE_URL: z.string().url().optional(),
+    STT_API_KEY: z.string().optional(),
+    STT_MODEL: z.string().min(1).default('whisper-1'),
+    /** ISO-639-1 code of the candidate's language; unset lets the engine detect it. */
+    STT_LANGUAGE: z.string().regex(/^[a-z]{2,3}$/, 'must be an ISO-639-1 language code such as en').optional(),
+    STT_TIMEOUT_MS: int(100, 300_000).default(15_000),
   })
   .superRefine((c, ctx) => {
     if (c.INTERVIEWER === 'llm' && !c.LLM_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['LLM_BASE_URL'], message: 'is required when INTERVIEWER=llm' })
+    }
+    if (c.SPEECH === 'openai' && !c.TTS_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['TTS_BASE_URL'], message: 'is required when SPEECH=openai' })
     }
     if (c.ENV !== 'production') return
     const secret = c.JWT_SECRET_KEY

@@ -16,14 +16,16 @@ export type RoomCommand =
   /** Bookkeeping of the interview bot: peers, what was said, recordings. */
   | { type: 'connectPeer'; pc_id: string }
   | { type: 'disconnectPeer'; pc_id: string; reason: 'closed' | 'failed' | 'restart' | 'shutdown' }
-  | { type: 'recordCandidateMessage'; pc_id: string; text: string }
+  | { type: 'recordCandidateMessage'; pc_id: string; text: string; source?: 'text' | 'voice'; started_at?: string; duration_ms?: number }
   | { type: 'recordBotMessage'; pc_id: string; text: string }
+  /** Speaking time: the candidate's utterance as heard, or the bot's audio as played. */
+  | { type: 'recordTalk'; pc_id: string; speaker: 'candidate' | 'bot'; started_at: string; duration_ms: number }
   | { type: 'saveRecording'; pc_id: string; file: string; duration_seconds: number; size_bytes: number }
 
 export type RoomCommandType = RoomCommand['type']
 
 /** Commands the system issues (timers, the bot); never offered to a user as "allowed". */
-export const INTERNAL_COMMANDS: readonly RoomCommandType[] = ['timerDue', 'connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording']
+export const INTERNAL_COMMANDS: readonly RoomCommandType[] = ['timerDue', 'connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'recordTalk', 'saveRecording']
 
 /** The commands a user could send, out of a state's allowed list. */
 export const publicCommands = (allowed: readonly RoomCommandType[]): RoomCommandType[] => allowed.filter((c) => !INTERNAL_COMMANDS.includes(c))

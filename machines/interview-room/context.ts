@@ -33,6 +33,14 @@ export interface RoomContext {
   notes: InjectedNote[]
   /** pc_ids of the peers connected to the room's bot. */
   peers: string[]
+  /** Speaking time per phase (sequence null: outside the interview), in the order first spoken in. */
+  talk: PhaseTalk[]
+}
+
+export interface PhaseTalk {
+  sequence: number | null
+  candidate_ms: number
+  bot_ms: number
 }
 
 export const emptyContext = (): RoomContext => ({
@@ -53,6 +61,7 @@ export const emptyContext = (): RoomContext => ({
   completion_reason: null,
   notes: [],
   peers: [],
+  talk: [],
 })
 
 export const phaseDurationMs = (phase: Phase): number => Math.round(phase.duration_minutes * 60_000)

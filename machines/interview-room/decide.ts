@@ -1,18 +1,18 @@
 import { addMs, currentPhase, msBetween, phaseDurationMs, type RoomContext } from './context'
 import { publicCommands, type RoomCommand, type RoomCommandType } from './commands'
-import type { InterviewCompleted, PhaseChanged, RoomFact } from './facts'
+import type { CandidateMessage, InterviewCompleted, PhaseChanged, RoomFact } from './facts'
 import { applyFact, roomState, type RoomSnapshot, type RoomState } from './snapshot'
 
 /** The commands each state accepts; anything else is refused naming the state and this list. */
-const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording']
+const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'recordTalk', 'saveRecording']
 
 export const ALLOWED_COMMANDS: Record<RoomState, RoomCommandType[]> = {
   unopened: ['openRoom'],
   ready: ['startTimer', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
   running: ['pauseTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', 'timerDue', ...BOT],
   paused: ['startTimer', 'resumeTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
-  // Over for the interview; a peer may still leave, the bot say goodbye, a recording be saved.
-  completed: ['disconnectPeer', 'recordBotMessage', 'saveRecording'],
+  // Over for the interview; a peer may still leave, the bot say goodbye (and be heard), a recording be saved.
+  completed: ['disconnectPeer', 'recordBotMessage', 'recordTalk', 'saveRecording'],
 }
 
 /** A command the room's current state does not allow. */
@@ -81,10 +81,18 @@ function factsFor(ctx: RoomContext, state: RoomState, command: RoomCommand, at: 
       return ctx.peers.includes(command.pc_id) ? [] : [{ type: 'peer_connected', pc_id: command.pc_id, at }]
     case 'disconnectPeer':
       return ctx.peers.includes(command.pc_id) ? [{ type: 'peer_disconnected', pc_id: command.pc_id, reason: command.reason, at }] : []
-    case 'recordCandidateMessage':
-      return [{ type: 'candidate_message', pc_id: command.pc_id, text: command.text, sequence: sequenceNow(ctx, state), at }]
+    case 'recordCandidateMessage': {
+      const fact: CandidateMessage = { type: 'candidate_message', pc_id: command.pc_id, text: command.text, sequence: sequenceNow(ctx, state), at }
+      // A typed message keeps the shape it always had; a spoken one says when and for how long.
+      if (command.source === 'voice') Object.assign(fact, { source: 'voice', started_at: command.started_at ?? at, duration_ms: command.duration_ms ?? 0 })
+      return [fact]
+    }
     case 'recordBotMessage':
       return [{ type: 'bot_message', pc_id: command.pc_id, text: command.text, sequence: sequenceNow(ctx, state), at }]
+    case 'recordTalk': {
+      const { type: _type, ...rest } = command
+      return [{ type: 'talk_recorded', ...rest, sequence: sequenceNow(ctx, state), at }]
+    }
     case 'saveRecording': {
       const { type: _type, ...rest } = command
       return [{ type: 'recording_saved', ...rest, at }]

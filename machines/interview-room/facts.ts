@@ -125,13 +125,18 @@ export interface PeerDisconnected {
   at: string
 }
 
-/** What the candidate said to the bot (typed on the data channel). */
+/** What the candidate said to the bot: typed on the data channel, or spoken and transcribed. */
 export interface CandidateMessage {
   type: 'candidate_message'
   pc_id: string
   text: string
   /** The phase it was said in, or null before the first. */
   sequence: number | null
+  /** Absent on typed messages (and on every message stored before voice). */
+  source?: 'text' | 'voice'
+  /** Spoken messages: when the utterance began, and how long it lasted. */
+  started_at?: string
+  duration_ms?: number
   at: string
 }
 
@@ -140,6 +145,18 @@ export interface BotMessage {
   type: 'bot_message'
   pc_id: string
   text: string
+  sequence: number | null
+  at: string
+}
+
+/** Someone spoke on the peer `pc_id`'s audio: the candidate (heard) or the bot (played). */
+export interface TalkRecorded {
+  type: 'talk_recorded'
+  pc_id: string
+  speaker: 'candidate' | 'bot'
+  started_at: string
+  duration_ms: number
+  /** The phase it is counted in (the one under way when it was recorded), or null outside the interview. */
   sequence: number | null
   at: string
 }
@@ -169,6 +186,7 @@ export type RoomFact =
   | PeerDisconnected
   | CandidateMessage
   | BotMessage
+  | TalkRecorded
   | RecordingSaved
 
 export type RoomFactType = RoomFact['type']
@@ -188,5 +206,6 @@ export const ROOM_FACT_TYPES = [
   'peer_disconnected',
   'candidate_message',
   'bot_message',
+  'talk_recorded',
   'recording_saved',
 ] as const satisfies readonly RoomFactType[]

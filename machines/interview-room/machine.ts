@@ -10,6 +10,7 @@ const BOOKKEEPING = {
   peer_disconnected: { guard: 'isConnectedPeer', actions: 'removePeer' },
   candidate_message: { actions: 'keep' },
   bot_message: { actions: 'keep' },
+  talk_recorded: { actions: 'addTalk' },
   recording_saved: { actions: 'keep' },
 } as const
 
@@ -87,6 +88,13 @@ export const interviewRoomMachine = setup({
     }),
     addPeer: assign(({ context, event }) => ({ peers: [...context.peers, (event as Fact<'peer_connected'>).pc_id] })),
     removePeer: assign(({ context, event }) => ({ peers: context.peers.filter((id) => id !== (event as Fact<'peer_disconnected'>).pc_id) })),
+    addTalk: assign(({ context, event }) => {
+      const e = event as Fact<'talk_recorded'>
+      const key = e.speaker === 'candidate' ? 'candidate_ms' : 'bot_ms'
+      const found = context.talk.some((t) => t.sequence === e.sequence)
+      const talk = found ? context.talk : [...context.talk, { sequence: e.sequence, candidate_ms: 0, bot_ms: 0 }]
+      return { talk: talk.map((t) => (t.sequence === e.sequence ? { ...t, [key]: t[key] + e.duration_ms } : t)) }
+    }),
     /** The fact is history (a transcript line, a saved file): kept in the log, nothing in the room changes. */
     keep: () => undefined,
     complete: assign(({ event }) => {
@@ -150,11 +158,12 @@ export const interviewRoomMachine = setup({
     },
     completed: {
       description:
-        'The interview is over. Final for the interview: no interview fact is accepted any more, only the bookkeeping that may follow the end (a peer leaving, a recording saved, the bot\'s closing words).',
+        'The interview is over. Final for the interview: no interview fact is accepted any more, only the bookkeeping that may follow the end (a peer leaving, a recording saved, the bot\'s closing words and how long they took).',
       tags: ['final'],
       on: {
         peer_disconnected: BOOKKEEPING.peer_disconnected,
         bot_message: BOOKKEEPING.bot_message,
+        talk_recorded: BOOKKEEPING.talk_recorded,
         recording_saved: BOOKKEEPING.recording_saved,
       },
     },

@@ -1,4 +1,4 @@
-import { currentPhase, msBetween, phaseDurationMs } from './context'
+import { currentPhase, msBetween, phaseDurationMs, type PhaseTalk } from './context'
 import type { DueTimer } from './commands'
 import { warningDueAt } from './decide'
 import { roomState, stateValuePath, type RoomSnapshot, type RoomState } from './snapshot'
@@ -36,6 +36,7 @@ export function roomStatus(snapshot: RoomSnapshot, now: Date) {
       interview_elapsed_seconds: seconds(totalMs - interviewRemainingMs),
       started_at: ctx.started_at,
       completed_at: ctx.completed_at,
+      talk: talkStatus(ctx.talk),
     },
     interview_context: {
       title: ctx.title,
@@ -66,4 +67,13 @@ export function dueTimers(snapshot: RoomSnapshot): DueTimer[] {
   const warning = warningDueAt(ctx)
   if (warning && warning < ctx.deadline) timers.push({ kind: 'warning', sequence: phase.sequence, due_at: warning })
   return timers
+}
+
+/** Who spoke how long: the interview's totals and each phase's (sequence null: before the start or after the end). */
+function talkStatus(talk: PhaseTalk[]) {
+  return {
+    candidate_seconds: seconds(talk.reduce((sum, t) => sum + t.candidate_ms, 0)),
+    bot_seconds: seconds(talk.reduce((sum, t) => sum + t.bot_ms, 0)),
+    phases: talk.map((t) => ({ sequence: t.sequence, candidate_seconds: seconds(t.candidate_ms), bot_seconds: seconds(t.bot_ms) })),
+  }
 }

@@ -50,8 +50,27 @@ export const RoomFactSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('peer_connected'), pc_id: z.string(), at: iso }),
   z.object({ type: z.literal('peer_disconnected'), pc_id: z.string(), reason: z.enum(['closed', 'failed', 'restart', 'shutdown']), at: iso }),
-  z.object({ type: z.literal('candidate_message'), pc_id: z.string(), text: z.string(), sequence: seq.nullable(), at: iso }),
+  z.object({
+    type: z.literal('candidate_message'),
+    pc_id: z.string(),
+    text: z.string(),
+    sequence: seq.nullable(),
+    // Stored before voice: none of these, and such a message was typed.
+    source: z.enum(['text', 'voice']).optional(),
+    started_at: iso.optional(),
+    duration_ms: z.number().nonnegative().optional(),
+    at: iso,
+  }),
   z.object({ type: z.literal('bot_message'), pc_id: z.string(), text: z.string(), sequence: seq.nullable(), at: iso }),
+  z.object({
+    type: z.literal('talk_recorded'),
+    pc_id: z.string(),
+    speaker: z.enum(['candidate', 'bot']),
+    started_at: iso,
+    duration_ms: z.number().nonnegative(),
+    sequence: seq.nullable(),
+    at: iso,
+  }),
   z.object({ type: z.literal('recording_saved'), pc_id: z.string(), file: z.string(), duration_seconds: z.number(), size_bytes: z.number().int(), at: iso }),
 ])
 

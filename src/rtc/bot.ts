@@ -2,7 +2,7 @@ import type { Logger } from '../logger'
 import type { StoredEvent } from '../event-store'
 import { applyFact, currentPhase, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
 import { factOf } from '../rooms/room-facts.schema'
-import { roomView, type BotEvent, type Interviewer } from './interviewer'
+import { roomView, type BotEvent, type Interviewer } from './interviewers/interviewer'
 
 export interface BotOutput {
   /** A room fact, forwarded to the peer as `{type, data}`. */

@@ -1,6 +1,6 @@
-import { RTCPeerConnection, type MediaStreamTrack, type PeerConfig, type RTCDataChannel, type RTCRtpTransceiver } from 'werift'
+import { RTCPeerConnection, type MediaStreamTrack, type PeerConfig, type RTCDataChannel, type RTCRtpTransceiver, type RtpPacket } from 'werift'
 import type { Logger } from '../logger'
-import { AudioOut, type AudioClock } from './audio-out'
+import { AudioOut, type AudioClock } from './audio-out/audio-out'
 import { PeerRecording, type SavedRecording } from './recording'
 
 export interface SessionDescription {
@@ -21,6 +21,8 @@ export interface PeerHandlers {
   message(text: string): void
   /** Where to record the candidate's audio track. */
   recordingPath(): string
+  /** Each RTP packet of the candidate's audio, as it arrives (performance.now() ms). */
+  heard?(packet: RtpPacket, arrivalMs: number): void
 }
 
 /** Messages queued for the data channel until it opens; beyond this the oldest are dropped. */
@@ -139,7 +141,10 @@ export class PeerSession {
 
   private onTrack(track: MediaStreamTrack): void {
     if (track.kind !== 'audio' || this.recording || this.closed) return
-    track.onReceiveRtp.subscribe(() => this.packetsReceived++)
+    track.onReceiveRtp.subscribe((packet) => {
+      this.packetsReceived++
+      this.handlers.heard?.(packet, performance.now())
+    })
     this.recording = PeerRecording.start(this.handlers.recordingPath(), track).catch((err: unknown) => {
       this.logger.warn({ err, pc_id: this.pcId }, 'could not start recording')
       return undefined

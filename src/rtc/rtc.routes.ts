@@ -4,7 +4,7 @@ import { currentUser } from '../http/current-user'
 import { answers } from '../http/openapi'
 import { CandidatesAnswer, OfferAnswer, RecordingFile, RecordingList } from './rtc.responses'
 import { RoomParams } from '../rooms/room.schemas'
-import { CandidatesBody, OfferBody, OfferQuery, RecordingParams } from './rtc.schemas'
+import { CandidatesBody, CandidatesQuery, OfferBody, OfferQuery, RecordingParams } from './rtc.schemas'
 
 const TAG = ['Interview bot (WebRTC)']
 const security = [{ bearerAuth: [] }]
@@ -29,10 +29,19 @@ export class RtcController {
     ctx.body = await ctx.deps.rtc.offer(currentUser(ctx), args.query.room_id, args.body)
   }
 
-  @routeConfig({ method: 'patch', path: '/api/offer', summary: 'Add trickled ICE candidates to a peer connection', tags: TAG, security, responses: answers(200, CandidatesAnswer, 404) })
+  @routeConfig({
+    method: 'patch',
+    path: '/api/offer',
+    summary: 'Add trickled ICE candidates to a peer connection',
+    description: 'With room_id (as the stock Pipecat client sends it, on the offer URL), the peer must be in that room.',
+    tags: TAG,
+    security,
+    request: { query: CandidatesQuery },
+    responses: answers(200, CandidatesAnswer, 404),
+  })
   @body(CandidatesBody)
-  async candidates(ctx: Context, args: Args<unknown, unknown, CandidatesBody>) {
-    await ctx.deps.rtc.addCandidates(currentUser(ctx), args.body)
+  async candidates(ctx: Context, args: Args<CandidatesQuery, unknown, CandidatesBody>) {
+    await ctx.deps.rtc.addCandidates(currentUser(ctx), args.body, args.query.room_id)
     ctx.body = { success: true, pc_id: args.body.pc_id, added: args.body.candidates.length }
   }
 

@@ -11,12 +11,18 @@ export type OfferQuery = z.infer<typeof OfferQuery>
 export const OfferBody = z.object({
   sdp: Sdp,
   type: z.literal('offer'),
-  /** A known pc_id renegotiates that connection; unknown or absent: a new one. */
-  pc_id: PcId.optional(),
+  /** A known pc_id renegotiates that connection; unknown, absent or null (a stock Pipecat client's first offer): a new one. */
+  pc_id: PcId.nullable().optional(),
   /** With pc_id: close that connection and build a new one under the same id. */
   restart_pc: z.boolean().optional(),
+  /** What a stock Pipecat client's app passes along with its offer; accepted and not used. */
+  requestData: z.record(z.unknown()).optional(),
 })
 export type OfferBody = z.infer<typeof OfferBody>
+
+/** The stock Pipecat client sends its candidates to the offer's URL, room_id included. */
+export const CandidatesQuery = z.object({ room_id: RoomId.optional() })
+export type CandidatesQuery = z.infer<typeof CandidatesQuery>
 
 export const CandidatesBody = z.object({
   pc_id: PcId,
@@ -41,17 +47,17 @@ export const RecordingParams = z.object({
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
+/** What the candidate says, typed or spoken: stored in the room's log as it is. */
+export const CandidateText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4_000)
+  .refine((text) => !UNSTORABLE.test(text), 'must not contain NUL characters or unpaired surrogates')
+
 /** What a client may send on the data channel. */
 export const ClientMessage = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('candidate_message'),
-    text: z
-      .string()
-      .trim()
-      .min(1)
-      .max(4_000)
-      .refine((text) => !UNSTORABLE.test(text), 'must not contain NUL characters or unpaired surrogates'),
-  }),
+  z.object({ type: z.literal('candidate_message'), text: CandidateText }),
   z.object({ type: z.literal('ping') }).passthrough(),
 ])
 export type ClientMessage = z.infer<typeof ClientMessage>

@@ -5,18 +5,22 @@ import type { Db } from '../db/database'
 import type { Logger } from '../logger'
 import type { AuthenticatedUser } from '../auth/auth.service'
 import type { EventMetadata, StoredEvent } from '../event-store'
-import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../http/errors'
-import { CommandRefused, type RoomCommand } from '../../machines/interview-room'
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../http/errors'
+import type { RoomCommand } from '../../machines/interview-room'
 import type { RoomRuntime } from '../rooms/room-runtime'
 import type { RoomService } from '../rooms/room.service'
-import { AudioClock } from './audio-out'
+import { AudioClock } from './audio-out/audio-out'
 import { InterviewBot } from './bot'
+import { BotChannel } from './bot-channel'
 import { peerConfig } from './ice'
-import type { InterviewerFactory } from './interviewer'
+import { Listening, type EarsFactory, type Transcribe } from './listening'
+import { botTalk, candidateTalk, spokenMessage } from './audio-in/talk'
+import type { InterviewerFactory } from './interviewers/interviewer'
 import { PeerSession, SignallingError, type SessionDescription } from './peer'
 import { listRecordings, openRecording, roomRecordingsDir } from './recordings'
-import { ClientMessage, type CandidatesBody, type OfferBody } from './rtc.schemas'
-import type { Voice } from './voice'
+import { Refusal, toRefusal } from './refusal'
+import { CandidateText, type CandidatesBody, type OfferBody } from './rtc.schemas'
+import type { Voice } from './audio-out/voice'
 
 export interface RtcServiceDeps {
   config: Pick<Config, 'ICE_SERVERS' | 'ICE_HOST_ADDRESSES' | 'RTC_CONNECT_TIMEOUT_MS' | 'RTC_MAX_PEERS' | 'RECORDINGS_DIR'>
@@ -27,6 +31,10 @@ export interface RtcServiceDeps {
   interviewer: InterviewerFactory
   /** Null: the bot is text-only. */
   voice: Voice | null
+  /** Null: the bot does not listen to the candidate's audio (it is still recorded). */
+  ears: EarsFactory | null
+  /** Null: the bot hears that the candidate speaks (talk time, barge-in) but not what. */
+  transcribe: Transcribe | null
 }
 
 interface Peer {
@@ -34,7 +42,9 @@ interface Peer {
   roomId: string
   userId: string
   session: PeerSession
+  channel: BotChannel
   bot: InterviewBot
+  listening?: Listening
   /** The room has its peer_connected fact; the bot follows the room. */
   joined: boolean
   following: boolean
@@ -90,9 +100,9 @@ export class RtcService {
     }
   }
 
-  async addCandidates(user: AuthenticatedUser, body: CandidatesBody): Promise<void> {
+  async addCandidates(user: AuthenticatedUser, body: CandidatesBody, roomId?: string): Promise<void> {
     const peer = this.peers.get(body.pc_id)
-    if (!peer || peer.userId !== user.id) throw new NotFoundError(`No peer connection ${body.pc_id}`)
+    if (!peer || peer.userId !== user.id || (roomId !== undefined && peer.roomId !== roomId)) throw new NotFoundError(`No peer connection ${body.pc_id}`)
     await this.signal(() => peer.session.addCandidates(body.candidates))
   }
 
@@ -142,21 +152,36 @@ export class RtcService {
       {
         connected: () => void this.connected(peer),
         lost: (reason) => void this.close(peer, reason),
-        message: (text) => void this.message(peer, text),
+        message: (text) => peer.channel.receive(text),
+        heard: (packet, at) => peer.listening?.push(packet, at),
         recordingPath: () => join(roomRecordingsDir(config.RECORDINGS_DIR, roomId), `${pcId}-${new Date().toISOString().replace(/[:.]/g, '-')}.webm`),
       },
       logger,
     )
+    peer.channel = new BotChannel({
+      roomId,
+      userId,
+      send: (message) => peer.session.send(message),
+      candidateSays: (text) => this.candidateSays(peer, text),
+      disconnect: () => void this.close(peer, 'closed'),
+    })
+    let botSince = 0
+    peer.session.audio.onSpeaking = (speaking) => {
+      peer.channel.botSpeaking(speaking)
+      if (speaking) botSince = Date.now()
+      else this.recordTalk(peer, 'bot', new Date(botSince), Date.now() - botSince)
+    }
     peer.bot = new InterviewBot(
       pcId,
       this.deps.interviewer(),
       {
-        fact: (event) => peer.session.send({ type: event.type, data: { ...(event.data as object), version: event.stream_position } }),
+        fact: (event) => peer.channel.fact(event),
         say: (text, sequence) => this.say(peer, text, sequence),
         reload: () => this.deps.runtime.load(roomId),
       },
       logger,
     )
+    this.listen(peer)
     peer.connectTimer = setTimeout(() => {
       if (!peer.session.isConnected) void this.close(peer, 'failed')
     }, config.RTC_CONNECT_TIMEOUT_MS)
@@ -174,6 +199,7 @@ export class RtcService {
     try {
       const result = await this.execute(peer, { type: 'connectPeer', pc_id: peer.pcId })
       peer.joined = true
+      peer.channel.botJoined()
       await peer.bot.join(result.snapshot, result.version)
     } catch (err) {
       this.reportError(peer, err)
@@ -181,31 +207,73 @@ export class RtcService {
     }
   }
 
-  private async message(peer: Peer, text: string): Promise<void> {
-    // The common keep-alive is a bare "ping…" string; it needs no answer.
-    if (text.startsWith('ping')) return
-    let parsed: ClientMessage
-    try {
-      parsed = ClientMessage.parse(JSON.parse(text))
-    } catch {
-      peer.session.send({ type: 'error', code: 'invalid_message', message: 'Send {"type":"candidate_message","text":…} or {"type":"ping"}' })
-      return
-    }
-    if (parsed.type === 'ping') return peer.session.send({ type: 'pong' })
-    if (!peer.joined) return peer.session.send({ type: 'error', code: 'not_connected', message: 'The bot has not joined yet' })
+  /** The candidate's typed message, in either protocol: a fact, or a Refusal to tell the peer. */
+  private async candidateSays(peer: Peer, text: string): Promise<void> {
+    const parsed = CandidateText.safeParse(text)
+    if (!parsed.success) throw new Refusal('invalid_message', `text ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
+    if (!peer.joined) throw new Refusal('not_connected', 'The bot has not joined yet')
     // Every message is a fact in the room's log: a flood is refused, not stored.
     const now = Date.now()
     peer.said = peer.said.filter((at) => now - at < MESSAGE_WINDOW_MS)
-    if (peer.said.length >= MESSAGES_PER_WINDOW) return peer.session.send({ type: 'error', code: 'rate_limited', message: `At most ${MESSAGES_PER_WINDOW} messages per ${MESSAGE_WINDOW_MS / 1000} s` })
+    if (peer.said.length >= MESSAGES_PER_WINDOW) throw new Refusal('rate_limited', `At most ${MESSAGES_PER_WINDOW} messages per ${MESSAGE_WINDOW_MS / 1000} s`)
     peer.said.push(now)
-    await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.text }).catch((err: unknown) => this.reportError(peer, err))
+    try {
+      await this.execute(peer, { type: 'recordCandidateMessage', pc_id: peer.pcId, text: parsed.data })
+    } catch (err) {
+      throw this.refusal(peer, err)
+    }
+  }
+
+  /** Speaking time, as a fact: the candidate's utterances as heard, the bot's audio as played. */
+  private recordTalk(peer: Peer, speaker: 'candidate' | 'bot', startedAt: Date, durationMs: number): void {
+    if (!peer.joined) return
+    // The bot's audio goes out in 20 ms frames: its talk time is counted in them.
+    const command = speaker === 'candidate' ? candidateTalk(peer.pcId, { start_ms: startedAt.getTime(), duration_ms: durationMs }) : botTalk(peer.pcId, startedAt.getTime(), Math.round(durationMs / 20))
+    void this.execute(peer, command).catch((err: unknown) => this.deps.logger.debug({ err, pc_id: peer.pcId }, 'talk time not recorded'))
+  }
+
+  /** The bot's ears on this peer: barge-in, the candidate's speech to the client, transcripts as facts. */
+  private listen(peer: Peer): void {
+    const { ears, transcribe, logger } = this.deps
+    if (!ears) return
+    peer.listening = new Listening(
+      transcribe,
+      {
+        started: () => {
+          // Barge-in: the candidate talks over the bot, the bot stops.
+          peer.session.audio.interrupt()
+          peer.channel.userSpeaking(true)
+        },
+        stopped: () => peer.channel.userSpeaking(false),
+        spoke: (startedAt, durationMs) => this.recordTalk(peer, 'candidate', startedAt, durationMs),
+        said: (text, startedAt, durationMs) => this.candidateSpoke(peer, text, startedAt, durationMs),
+      },
+      logger,
+    )
+    peer.listening.start(ears).catch((err: unknown) => logger.warn({ err, pc_id: peer.pcId }, 'the bot cannot listen to this peer'))
+  }
+
+  /** A transcript of the candidate's speech: a fact like a typed message, and the transcript to the client. */
+  private async candidateSpoke(peer: Peer, text: string, startedAt: Date, durationMs: number): Promise<void> {
+    const parsed = CandidateText.safeParse(text)
+    if (!parsed.success || !peer.joined) return
+    const command = spokenMessage(peer.pcId, { start_ms: startedAt.getTime(), duration_ms: durationMs }, parsed.data)
+    if (!command) return
+    await this.execute(peer, command)
+    peer.channel.transcription(parsed.data, startedAt)
   }
 
   private say(peer: Peer, text: string, sequence: number | null): void {
-    peer.session.send({ type: 'bot_message', text, phase: sequence })
     const voice = this.deps.voice
+    peer.channel.botSaid(text, sequence, voice !== null)
     // Chained, so turns are spoken in the order they were said even when one synthesizes slower.
-    if (voice) peer.speech = peer.speech.then(() => voice.frames(text)).then((frames) => peer.session.speak(frames))
+    if (voice)
+      peer.speech = peer.speech
+        .then(() => voice.frames(text))
+        .then((frames) => {
+          if (frames.length > 0) peer.channel.botVoiced(text)
+          peer.session.speak(frames)
+        })
     void this.execute(peer, { type: 'recordBotMessage', pc_id: peer.pcId, text }).catch((err: unknown) =>
       this.deps.logger.warn({ err, pc_id: peer.pcId, room_id: peer.roomId }, 'could not store a bot message'),
     )
@@ -219,6 +287,8 @@ export class RtcService {
       const room = this.byRoom.get(peer.roomId)
       room?.delete(peer)
       if (room?.size === 0) this.byRoom.delete(peer.roomId)
+      if (reason !== 'failed') peer.channel.leaving()
+      await peer.listening?.close()
       const saved = await peer.session.close()
       try {
         if (peer.joined) await this.execute(peer, { type: 'disconnectPeer', pc_id: peer.pcId, reason })
@@ -236,9 +306,12 @@ export class RtcService {
   }
 
   private reportError(peer: Peer, err: unknown): void {
-    if (err instanceof CommandRefused) return peer.session.send({ type: 'error', code: 'invalid_state', message: err.message })
-    if (err instanceof AppError) return peer.session.send({ type: 'error', code: err.code, message: err.message })
-    this.deps.logger.warn({ err, pc_id: peer.pcId, room_id: peer.roomId }, 'peer command failed')
-    peer.session.send({ type: 'error', code: 'internal_error', message: 'Something went wrong' })
+    peer.channel.refused(this.refusal(peer, err))
+  }
+
+  private refusal(peer: Peer, err: unknown): Refusal {
+    const refusal = toRefusal(err)
+    if (refusal.code === 'internal_error') this.deps.logger.warn({ err, pc_id: peer.pcId, room_id: peer.roomId }, 'peer command failed')
+    return refusal
   }
 }

@@ -3,12 +3,16 @@ import type { Db } from '../db/database'
 import type { Logger } from '../logger'
 import type { RoomRuntime } from '../rooms/room-runtime'
 import type { RoomService } from '../rooms/room.service'
-import type { InterviewerFactory } from './interviewer'
-import { LlmInterviewer } from './llm-interviewer'
+import type { InterviewerFactory } from './interviewers/interviewer'
+import { LlmInterviewer } from './interviewers/llm-interviewer'
 import { RtcService } from './rtc.service'
-import { ScriptedInterviewer } from './scripted-interviewer'
-import { EspeakSynthesizer, espeakAvailable } from './speech'
-import { Voice } from './voice'
+import { ScriptedInterviewer } from './interviewers/scripted-interviewer'
+import { EspeakSynthesizer, espeakAvailable } from './audio-out/speech'
+import { createOpenAiSynthesizer } from './audio-out/openai-speech'
+import { Hearing } from './audio-in/hearing'
+import { createRecognizer } from './audio-in/openai-recognizer'
+import type { EarsFactory, Transcribe } from './listening'
+import { Voice } from './audio-out/voice'
 
 export interface RtcSetup {
   config: Config
@@ -27,9 +31,10 @@ export function interviewerFactory(config: Config, logger: Logger): InterviewerF
   return () => new ScriptedInterviewer()
 }
 
-/** The bot's voice, if speech is on and espeak-ng is installed; otherwise it stays text-only and says so once. */
+/** The bot's voice: the speech endpoint, or espeak-ng if installed; otherwise it stays text-only and says so once. */
 export async function createVoice(config: Config, logger: Logger): Promise<Voice | null> {
   if (config.SPEECH === 'none') return null
+  if (config.SPEECH === 'openai') return new Voice(createOpenAiSynthesizer(config), logger)
   if (!(await espeakAvailable())) {
     logger.info('espeak-ng is not installed: the interview bot is text-only (its turns go to the data channel, not the audio track)')
     return null
@@ -37,6 +42,15 @@ export async function createVoice(config: Config, logger: Logger): Promise<Voice
   return new Voice(new EspeakSynthesizer({ voice: config.ESPEAK_VOICE, rate: config.ESPEAK_RATE }), logger)
 }
 
+/** The bot's ears: every peer's audio decoded and cut into utterances by voice activity. */
+export const hearing: EarsFactory = (handlers) => Hearing.create(handlers)
+
+/** Speech to text, if STT_BASE_URL is set; otherwise the bot says once that it cannot transcribe. */
+export function createTranscriber(config: Config, logger: Logger): Transcribe | null {
+  const recognizer = createRecognizer(config, logger)
+  return recognizer ? (utterance) => recognizer.transcribe(utterance) : null
+}
+
 export async function createRtcService({ config, db, runtime, rooms, logger }: RtcSetup): Promise<RtcService> {
-  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger) })
+  return new RtcService({ config, db, runtime, rooms, logger, interviewer: interviewerFactory(config, logger), voice: await createVoice(config, logger), ears: hearing, transcribe: createTranscriber(config, logger) })
 }

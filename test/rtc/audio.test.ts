@@ -5,7 +5,7 @@ import { api, newUser, type TestUser } from '../support/http'
 import { checkContract } from '../support/contract'
 import { sleep } from '../support/runtime'
 import { skipUnless } from '../support/skip'
-import { espeakAvailable } from '../../src/rtc/speech'
+import { espeakAvailable } from '../../src/rtc/audio-out/speech'
 import { botClients, openBotRoom } from './rooms'
 
 const isBot = (m: { type: string }) => m.type === 'bot_message'

@@ -84,6 +84,15 @@ export class BotClient {
     }
   }
 
+  /** Sends Opus packets (20 ms each) with their RTP timestamps, paced in real time. */
+  async sendPackets(packets: Array<{ payload: Buffer; timestamp: number }>): Promise<void> {
+    const started = performance.now()
+    for (const [n, { payload, timestamp }] of packets.entries()) {
+      this.mic.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: n & 0xffff, timestamp, payloadType: 111, marker: n === 0 }), payload))
+      await sleep(Math.max(0, started + (n + 1) * 20 - performance.now()))
+    }
+  }
+
   /** Leaves as a browser does: the data channel closes first, so the server lets the peer go at once. */
   async close(): Promise<void> {
     if (this.channel.readyState === 'open') {

@@ -92,6 +92,25 @@ describe('POST /api/offer and PATCH /api/offer', () => {
     expect((await api('PATCH', '/api/offer', { token: user.token, body: { pc_id: '../x', candidates: [] } })).status).to.equal(400)
   })
 
+  it('takes the offer exactly as the stock Pipecat transport sends it (pc_id null, restart_pc, requestData, extra fields) and its PATCH on the offer URL', async () => {
+    const peer = client()
+    const sdp = await peer.offer()
+    const body = { sdp, type: 'offer', pc_id: null, restart_pc: false, requestData: { plan: 'mock' }, client_hint: 'extra' }
+    const reply = await api('POST', OFFER_PATH(roomId), { token: user.token, body })
+    expect(reply.status, reply.text).to.equal(200)
+    expect(reply.body.pc_id).to.match(/^pc-/)
+    await peer.pc.setRemoteDescription({ type: 'answer', sdp: reply.body.sdp })
+    const candidate = sdp.split('\r\n').find((l) => l.startsWith('a=candidate:'))!.slice(2)
+    const patch = { pc_id: reply.body.pc_id, candidates: [{ candidate, sdp_mid: '0', sdp_mline_index: 0 }] }
+    const added = await api('PATCH', OFFER_PATH(roomId), { token: user.token, body: patch })
+    expect(added.status, added.text).to.equal(200)
+    expect(added.body).to.include({ added: 1 })
+    const elsewhere = await openBotRoom(user)
+    expect((await api('PATCH', OFFER_PATH(elsewhere), { token: user.token, body: patch })).status, 'a room the peer is not in').to.equal(404)
+    await peer.connected()
+    expect((await api('POST', OFFER_PATH(roomId), { token: user.token, body: { ...body, requestData: 'not an object' } })).body.error.details[0].path).to.include('requestData')
+  })
+
   it('rejects malformed SDP with 400 and keeps serving', async () => {
     const garbage = await api('POST', OFFER_PATH(roomId), { token: user.token, body: { sdp: 'v=0\r\nthis is not sdp\r\n', type: 'offer' } })
     expect(garbage.status).to.equal(400)

@@ -23,22 +23,23 @@ const COMMANDS: Array<[label: string, command: RoomCommand, ms: number]> = [
   ['disconnectPeer of a connected peer', cmd.disconnect('pc-1'), 20_000],
   ['recordCandidateMessage', cmd.candidateSays('pc-1'), 20_000],
   ['recordBotMessage', cmd.botSays('pc-1'), 20_000],
+  ['recordTalk', cmd.talk('pc-1', 'candidate', 18_000, 1_500), 20_000],
   ['saveRecording', cmd.saveRecording('pc-1'), 20_000],
 ]
 
-const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording']
-const BOT_FACTS: Outcome[] = [['peer_connected'], ['peer_disconnected'], ['candidate_message'], ['bot_message'], ['recording_saved']]
+const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'recordTalk', 'saveRecording']
+const BOT_FACTS: Outcome[] = [['peer_connected'], ['peer_disconnected'], ['candidate_message'], ['bot_message'], ['talk_recorded'], ['recording_saved']]
 
 const EXPECTED: Record<RoomState, { allowed: RoomCommandType[]; then: Outcome[]; after: (RoomState | null)[] }> = {
   unopened: {
     allowed: ['openRoom'],
-    then: [['room_opened'], 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], [], 'refused', 'refused', 'refused', 'refused', 'refused'],
-    after: ['ready', null, null, null, null, null, null, null, null, null, 'unopened', 'unopened', null, null, null, null, null],
+    then: [['room_opened'], 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], [], 'refused', 'refused', 'refused', 'refused', 'refused', 'refused'],
+    after: ['ready', null, null, null, null, null, null, null, null, null, 'unopened', 'unopened', null, null, null, null, null, null],
   },
   ready: {
     allowed: ['startTimer', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
     then: ['refused', ['phase_started'], 'refused', 'refused', 'refused', 'refused', 'refused', ['interview_completed'], ['problem_injected'], ['context_injected'], [], [], ...BOT_FACTS],
-    after: [null, 'running', null, null, null, null, null, 'completed', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready'],
+    after: [null, 'running', null, null, null, null, null, 'completed', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready', 'ready'],
   },
   running: {
     allowed: ['pauseTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', 'timerDue', ...BOT],
@@ -57,7 +58,7 @@ const EXPECTED: Record<RoomState, { allowed: RoomCommandType[]; then: Outcome[];
       ['phase_warning'],
       ...BOT_FACTS,
     ],
-    after: [null, null, 'paused', null, 'running', 'ready', 'running', 'completed', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running'],
+    after: [null, null, 'paused', null, 'running', 'ready', 'running', 'completed', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running', 'running'],
   },
   paused: {
     allowed: ['startTimer', 'resumeTimer', 'resetTimer', 'skipPhase', 'endInterview', 'injectProblem', 'injectContext', ...BOT],
@@ -77,13 +78,13 @@ const EXPECTED: Record<RoomState, { allowed: RoomCommandType[]; then: Outcome[];
       [],
       ...BOT_FACTS,
     ],
-    after: [null, 'running', null, 'running', 'paused', 'ready', 'running', 'completed', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused'],
+    after: [null, 'running', null, 'running', 'paused', 'ready', 'running', 'completed', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused'],
   },
   completed: {
     // Final for the interview; only the bookkeeping that may follow the end is accepted.
-    allowed: ['disconnectPeer', 'recordBotMessage', 'saveRecording'],
-    then: ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], [], 'refused', ['peer_disconnected'], 'refused', ['bot_message'], ['recording_saved']],
-    after: [null, null, null, null, null, null, null, null, null, null, 'completed', 'completed', null, 'completed', null, 'completed', 'completed'],
+    allowed: ['disconnectPeer', 'recordBotMessage', 'recordTalk', 'saveRecording'],
+    then: ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'refused', [], [], 'refused', ['peer_disconnected'], 'refused', ['bot_message'], ['talk_recorded'], ['recording_saved']],
+    after: [null, null, null, null, null, null, null, null, null, null, 'completed', 'completed', null, 'completed', null, 'completed', 'completed', 'completed'],
   },
 }
 

@@ -58,7 +58,7 @@ describe('interview room: reset, skip, end', () => {
     })
 
     it('is refused while ready (nothing to reset)', () => {
-      expectRefused(rooms.ready(), cmd.resetInterview, 'ready', ['startTimer', 'endInterview', 'injectProblem', 'injectContext', 'connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'saveRecording'])
+      expectRefused(rooms.ready(), cmd.resetInterview, 'ready', ['startTimer', 'endInterview', 'injectProblem', 'injectContext', 'connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'recordTalk', 'saveRecording'])
     })
   })
 
@@ -122,7 +122,7 @@ describe('interview room: reset, skip, end', () => {
       it(`${how}: refuses every interview command, allowing only bookkeeping, and ignores due timers`, () => {
         const completed = room()
         expect(completed.hasTag('final')).to.equal(true)
-        for (const command of all) expectRefused(completed, command, 'completed', ['disconnectPeer', 'recordBotMessage', 'saveRecording'])
+        for (const command of all) expectRefused(completed, command, 'completed', ['disconnectPeer', 'recordBotMessage', 'recordTalk', 'saveRecording'])
         expect(when(completed, 300_000, cmd.deadline(30, 210_000)).facts).to.deep.equal([])
         expect(when(completed, 300_000, cmd.warning(30, 204_000)).facts).to.deep.equal([])
         expect(dueTimers(completed)).to.deep.equal([])

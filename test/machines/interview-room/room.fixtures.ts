@@ -56,6 +56,8 @@ export const cmd = {
   disconnect: (pc_id: string): RoomCommand => ({ type: 'disconnectPeer', pc_id, reason: 'closed' }),
   candidateSays: (pc_id: string, text = 'I would use a hash map'): RoomCommand => ({ type: 'recordCandidateMessage', pc_id, text }),
   botSays: (pc_id: string, text = 'Tell me more.'): RoomCommand => ({ type: 'recordBotMessage', pc_id, text }),
+  /** Speaking time: `speaker` talked on `pc_id` for `ms` from `startMs`. */
+  talk: (pc_id: string, speaker: 'candidate' | 'bot', startMs: number, ms: number): RoomCommand => ({ type: 'recordTalk', pc_id, speaker, started_at: iso(startMs), duration_ms: ms }),
   saveRecording: (pc_id: string): RoomCommand => ({ type: 'saveRecording', pc_id, file: `${pc_id}.webm`, duration_seconds: 12.5, size_bytes: 4_096 }),
 }
 

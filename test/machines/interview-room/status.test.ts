@@ -33,6 +33,7 @@ describe('interview room: roomStatus', () => {
       interview_elapsed_seconds: 0,
       started_at: null,
       completed_at: null,
+      talk: { candidate_seconds: 0, bot_seconds: 0, phases: [] },
     })
     expect(status.interview_context).to.deep.equal({
       title: 'Mock interview',

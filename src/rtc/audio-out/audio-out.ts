@@ -48,7 +48,11 @@ export class AudioClock {
   }
 }
 
-/** The bot's audio track to one peer: queued Opus frames become RTP packets, one per tick. */
+/**
+ * The bot's audio track to one peer: queued Opus frames become RTP packets, one per tick.
+ * `onSpeaking(true)` when the first packet of a talkspurt goes out, `(false)` when the queue has
+ * drained or was interrupted: what the peer really hears, not when the text was made.
+ */
 export class AudioOut {
   readonly track = new MediaStreamTrack({ kind: 'audio' })
   private queue: Buffer[] = []
@@ -57,8 +61,10 @@ export class AudioOut {
   private lastSentAt = 0
   private talkspurt = true
   private stopped = false
+  private sounding = false
   /** The payload type the answer negotiated for Opus. */
   payloadType = 111
+  onSpeaking: (speaking: boolean) => void = () => undefined
 
   constructor(private readonly clock: AudioClock) {}
 
@@ -77,6 +83,7 @@ export class AudioOut {
     const frame = this.queue.shift()
     if (!frame || this.stopped) {
       this.talkspurt = true
+      this.silent()
       return false
     }
     const now = performance.now()
@@ -88,7 +95,19 @@ export class AudioOut {
     this.track.writeRtp(new RtpPacket(header, frame))
     this.talkspurt = false
     this.lastSentAt = now
+    if (!this.sounding) {
+      this.sounding = true
+      this.onSpeaking(true)
+    }
     return true
+  }
+
+  /** Barge-in: drops what is queued; the next turn starts a new talkspurt. */
+  interrupt(): void {
+    this.queue = []
+    this.talkspurt = true
+    this.clock.remove(this)
+    this.silent()
   }
 
   stop(): void {
@@ -96,5 +115,12 @@ export class AudioOut {
     this.queue = []
     this.clock.remove(this)
     this.track.stop()
+    this.silent()
+  }
+
+  private silent(): void {
+    if (!this.sounding) return
+    this.sounding = false
+    this.onSpeaking(false)
   }
 }

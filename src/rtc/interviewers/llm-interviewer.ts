@@ -1,4 +1,4 @@
-import type { Logger } from '../logger'
+import type { Logger } from '../../logger'
 import { spokenDuration, type BotEvent, type Interviewer, type RoomView } from './interviewer'
 import { presentPhase, ScriptedInterviewer } from './scripted-interviewer'
 

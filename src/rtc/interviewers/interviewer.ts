@@ -1,5 +1,5 @@
-import type { InjectedNote, Phase, RoomSnapshot, RoomState } from '../../machines/interview-room'
-import { currentPhase, roomState } from '../../machines/interview-room'
+import type { InjectedNote, Phase, RoomSnapshot, RoomState } from '../../../machines/interview-room'
+import { currentPhase, roomState } from '../../../machines/interview-room'
 
 /** What happened in the room, as the bot hears it. */
 export type BotEvent =

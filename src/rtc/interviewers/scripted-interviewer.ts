@@ -1,4 +1,4 @@
-import type { Phase } from '../../machines/interview-room'
+import type { Phase } from '../../../machines/interview-room'
 import { spokenDuration, type BotEvent, type Interviewer, type RoomView } from './interviewer'
 
 type Kind = 'coding' | 'design' | 'behavioral' | 'general'

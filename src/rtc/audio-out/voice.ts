@@ -1,5 +1,5 @@
 import OpusScript from 'opusscript'
-import type { Logger } from '../logger'
+import type { Logger } from '../../logger'
 import type { SpeechSynthesizer } from './speech'
 
 /** 20 ms at 48 kHz. */
