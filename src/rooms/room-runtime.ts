@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Db } from '../db/database'
 import type { Clock } from '../clock'
 import type { Logger } from '../logger'
-import { appendToStream, ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
+import { ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
 import { ConflictError } from '../http/errors'
 import {
   CommandRefused,
@@ -19,7 +19,8 @@ import {
   type RoomSnapshot,
 } from '../../machines/interview-room'
 import { dataOf, factOf, roomStream } from './room-facts.schema'
-import { findRoomStatus, insertRoomSnapshot, replaceRoomTimers, upsertRoomStatus } from './room.repository'
+import { findRoomStatus } from './room.repository'
+import { GroupCommitter } from './group-commit'
 
 export interface LoadedRoom {
   snapshot: RoomSnapshot
@@ -51,11 +52,14 @@ export interface RoomRuntimeOptions {
   cacheSize?: number
   /** How long after a timer is due its writer keeps the lease before another process may fire it. */
   leaseGraceMs?: number
+  /** Group-commit statements in flight at once (1 on the embedded database: it has one connection). */
+  writers?: number
 }
 
 /**
  * Runs room commands: load (cache + events since), decide, append at the expected version with
- * the inline projection and timers in one transaction, retry on conflict. Any process may serve
+ * the inline projection and timers in one statement (group-committed with other rooms' commands),
+ * retry on conflict. Any process may serve
  * any room; the stream's unique position is the only fence, the cache only a cache.
  */
 export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
@@ -67,6 +71,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   private readonly retryForMs: number
   private readonly cacheSize: number
   readonly leaseGraceMs: number
+  readonly committer: GroupCommitter
 
   constructor(private readonly options: RoomRuntimeOptions) {
     super()
@@ -74,6 +79,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     this.retryForMs = options.retryForMs ?? 5_000
     this.cacheSize = options.cacheSize ?? 10_000
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
+    this.committer = new GroupCommitter({ db: options.db, logger: options.logger, node: options.node, leaseGraceMs: this.leaseGraceMs, writers: options.writers })
   }
 
   get node(): string {
@@ -159,10 +165,16 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     const snapshot = foldFacts(facts, loaded.snapshot)
     const timers = dueTimers(snapshot)
     const ctx = snapshot.context
-    const { db, node } = this.options
-    const appended = await db.transaction().execute(async (tx) => {
-      const result = await appendToStream(tx, roomStream(roomId), loaded.version, facts.map((f) => ({ type: f.type, data: dataOf(f), metadata })))
-      await upsertRoomStatus(tx, {
+    const version = loaded.version + facts.length
+    const persisted = persistSnapshot(snapshot)
+    const periodic = Math.floor(loaded.version / this.snapshotEvery) !== Math.floor(version / this.snapshotEvery)
+    // One statement, shared with other rooms' commands: see GroupCommitter and writeRoomBatch.
+    const events = await this.committer.write({
+      roomId,
+      streamId: roomStream(roomId),
+      expectedVersion: loaded.version,
+      events: facts.map((f) => ({ type: f.type, data: dataOf(f), metadata })),
+      status: {
         room_id: roomId,
         owner_id: ctx.owner_id,
         session_id: ctx.session_id,
@@ -170,20 +182,17 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
         state: roomState(snapshot),
         current_sequence: ctx.phases[ctx.index]?.sequence ?? null,
         deadline: ctx.deadline ? new Date(ctx.deadline) : null,
-        version: result.nextVersion,
-        snapshot: persistSnapshot(snapshot),
+        version,
+        snapshot: persisted,
         opened_at: new Date(ctx.opened_at ?? now),
         updated_at: now,
-      })
-      await replaceRoomTimers(tx, roomId, timers, node, this.leaseGraceMs)
-      if (Math.floor(loaded.version / this.snapshotEvery) !== Math.floor(result.nextVersion / this.snapshotEvery)) {
-        await insertRoomSnapshot(tx, { room_id: roomId, version: result.nextVersion, snapshot: persistSnapshot(snapshot), at: new Date(facts[facts.length - 1]!.at) })
-      }
-      return result
+      },
+      timers,
+      snapshot: periodic ? { version, snapshot: persisted, at: new Date(facts[facts.length - 1]!.at) } : undefined,
     })
-    const room = this.remember(roomId, { snapshot, version: appended.nextVersion })
-    this.emit('appended', { roomId, events: appended.events, snapshot, version: appended.nextVersion, timers })
-    return { ...room, facts, events: appended.events }
+    const room = this.remember(roomId, { snapshot, version })
+    this.emit('appended', { roomId, events, snapshot, version, timers })
+    return { ...room, facts, events }
   }
 
   private remember(roomId: string, room: LoadedRoom): LoadedRoom {
