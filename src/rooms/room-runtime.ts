@@ -62,10 +62,23 @@ export interface RoomRuntimeOptions {
  * retry on conflict. Any process may serve
  * any room; the stream's unique position is the only fence, the cache only a cache.
  */
-export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
+/** A command answered (or failed), for the latency histograms of /metrics. */
+export interface ExecutedCommand {
+  roomId: string
+  command: RoomCommand
+  /** From the call to the answer, including the wait for this room's earlier commands. */
+  seconds: number
+  ok: boolean
+  /** For a fired timer that appended a fact: from the deadline to its commit. */
+  dueToCommitSeconds?: number
+}
+
+export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; executed: [ExecutedCommand] }> {
   /** Counters read by /metrics. */
   readonly stats = { conflicts: 0, exhausted: 0 }
   private readonly cache = new Map<string, LoadedRoom>()
+  /** A room's owner never changes: once known, never read again (bounded like the cache). */
+  private readonly owners = new Map<string, string>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly snapshotEvery: number
   private readonly retryForMs: number
@@ -89,8 +102,13 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   /** Commands to one room run one at a time in this process; other processes are fenced by the store. */
   execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
     const previous = this.queues.get(roomId) ?? Promise.resolve()
+    const started = performance.now()
     const run = previous.catch(() => undefined).then(() => this.executeWithRetry(roomId, command, metadata))
     this.queues.set(roomId, run)
+    run.then(
+      (result) => this.executed(roomId, command, started, true, result),
+      () => this.executed(roomId, command, started, false),
+    )
     void run.finally(() => {
       if (this.queues.get(roomId) === run) this.queues.delete(roomId)
     }).catch(() => undefined)
@@ -109,6 +127,22 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     if (newer.length === 0) return this.remember(roomId, base)
     const snapshot = foldFacts(newer.map(factOf), base.snapshot)
     return this.remember(roomId, { snapshot, version: newer[newer.length - 1]!.stream_position })
+  }
+
+  /** The room's owner, or undefined when there is no such room; from memory once known. */
+  async ownerOf(roomId: string): Promise<string | undefined> {
+    const known = this.owners.get(roomId)
+    if (known !== undefined) return known
+    const { snapshot, version } = this.cache.get(roomId) ?? (await this.load(roomId))
+    return version > 0 ? snapshot.context.owner_id : undefined
+  }
+
+  private executed(roomId: string, command: RoomCommand, started: number, ok: boolean, result?: CommandResult): void {
+    if (this.listenerCount('executed') === 0) return
+    const seconds = (performance.now() - started) / 1000
+    const fired = command.type === 'timerDue' && result && result.facts.length > 0
+    const dueToCommitSeconds = fired ? (this.options.clock().getTime() - Date.parse(command.due_at)) / 1000 : undefined
+    this.emit('executed', { roomId, command, seconds, ok, dueToCommitSeconds })
   }
 
   forget(roomId: string): void {
@@ -199,6 +233,10 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     this.cache.delete(roomId)
     this.cache.set(roomId, room)
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
+    if (room.version > 0 && !this.owners.has(roomId)) {
+      this.owners.set(roomId, room.snapshot.context.owner_id)
+      if (this.owners.size > this.cacheSize) this.owners.delete(this.owners.keys().next().value!)
+    }
     return room
   }
 }
