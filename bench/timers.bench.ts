@@ -26,6 +26,12 @@
  *   BENCH_TIMER_WINDOW_MS         the window (default 100, full 1000)
  *   BENCH_TIMER_LEAD_S            seconds from the first open to the window (default 5 s + 8 ms per room)
  *   BENCH_GROUP_WRITERS           group-commit statements in flight at once (default 1, as the service)
+ * Then, against the service as its own process: 1,000 rooms opened and started over HTTP (each
+ * opened with the duration that aims its deadline at its slot in the window, then started at once;
+ * the real deadlines are read from the start's answer) with an SSE client on each; measures
+ * deadline → interview_completed received by the client. Target: p99 ≤ 150 ms.
+ *   BENCH_TIMER_SSE_ROOMS         rooms with an SSE client (default 1,000; 0 skips this part)
+ *   BENCH_TIMER_SSE_LEAD_S        seconds from the first open to the window (default 15 s + 50 ms per room)
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
@@ -36,7 +42,10 @@ import { TimerScheduler } from '../src/rooms/timer-scheduler'
 import type { Phase } from '../machines/interview-room'
 import { insertBenchUser, openBenchDatabase } from './lib-database'
 import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-stats'
-import { envNumber, printResult } from './support'
+import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
+import { benchUser, call } from './lib-api'
+import { ClientPool } from './lib-sse-pool'
+import { startService, type BenchProcess } from './lib-sse-process'
 
 const FULL = process.env.BENCH_FULL === '1'
 const BURST = process.argv.includes('--burst') || process.env.BENCH_TIMER_BURST === '1'
@@ -270,7 +279,63 @@ async function burst(): Promise<void> {
   }
 }
 
-;(BURST ? burst() : main()).catch((error) => {
+/** Deadlines that fall together, watched by an SSE client on each room of the service process. */
+async function burstSse(): Promise<void> {
+  const rooms = Math.round(process.env.BENCH_TIMER_SSE_ROOMS === '0' ? 0 : envNumber('BENCH_TIMER_SSE_ROOMS', 1_000))
+  if (rooms === 0) return
+  const windowMs = envNumber('BENCH_TIMER_WINDOW_MS', 100)
+  const leadS = envNumber('BENCH_TIMER_SSE_LEAD_S', 15 + rooms * 0.05)
+  const baseUrl = benchDatabaseUrl()
+  const scratch = baseUrl ? await createScratchDatabase(baseUrl) : undefined
+  const label = scratch ? 'PostgreSQL' : 'embedded PGlite'
+  let service: BenchProcess | undefined
+  let clients: ClientPool | undefined
+  try {
+    service = await startService(scratch?.url)
+    console.log(`\nburst with SSE: ${fmt(rooms)} rooms on the service process (pid ${service.pid}), deadlines within ${windowMs} ms, ${leadS.toFixed(0)} s after the first open; an SSE client on each`)
+    const token = await benchUser(service.url, 'burst', Date.now().toString(36))
+    const windowStart = Date.now() + leadS * 1000
+    const ids = Array.from({ length: rooms }, (_, i) => `sse-burst-${i}-${randomUUID().slice(0, 8)}`)
+    const deadlines: number[] = []
+    let lateStarts = 0
+    await inParallel(rooms, 4, async (i) => {
+      const slot = windowStart + (i / rooms) * windowMs
+      if (slot - Date.now() < 2_000) return void lateStarts++
+      const phase = { ...phases[0]!, duration_minutes: (slot - Date.now()) / 60_000 }
+      await call(service!.url, 'POST', '/api/start-interview', { room_id: ids[i], phases: [phase], title: 'burst' }, token)
+      const started = await call<{ timer_status: { deadline: string } }>(service!.url, 'POST', `/api/interview/${ids[i]}/timer/start`, undefined, token)
+      deadlines[i] = Date.parse(started.timer_status.deadline)
+    })
+    clients = ClientPool.start(1)
+    const open = await clients.open(service.url, ids, token, 50, { event: 'interview_completed', markers: ids.map((_, i) => i) })
+    const ready = Date.now()
+    const spread = summarize(deadlines.filter((d) => d !== undefined).map((d) => d - windowStart))
+    console.log(`opened ${fmt(open.opened)} streams (${open.failed} failed${open.error ? `: ${open.error}` : ''}), ready ${((windowStart - ready) / 1000).toFixed(1)} s before the window; deadlines from the window start: p50 ${fmt(spread.p50, 1)} ms, p99 ${fmt(spread.p99, 1)} ms, max ${fmt(spread.max, 1)} ms`)
+    const problems: string[] = []
+    if (lateStarts > 0 || ready > windowStart) problems.push(`rooms or streams not ready before the window (${lateStarts} late starts): raise BENCH_TIMER_SSE_LEAD_S`)
+    if (open.failed > 0) problems.push(`${open.failed} streams failed to open`)
+    const received = new Map<number, number>()
+    const until = windowStart + windowMs + 30_000
+    while (received.size < open.opened && Date.now() < until) {
+      await sleep(250)
+      for (const { marker, at } of (await clients.collect()).samples) if (!received.has(marker)) received.set(marker, at)
+    }
+    if (received.size < open.opened) problems.push(`only ${received.size} of ${open.opened} clients received interview_completed`)
+    const delays = summarize([...received].map(([i, at]) => at - deadlines[i]!))
+    console.log(line('deadline → received by the SSE client', delays))
+    for (const problem of problems) console.log(`PROBLEM: ${problem}`)
+    const met = scratch ? problems.length === 0 && delays.p99 <= 150 : null
+    console.log(`p99 deadline → received: ${delays.p99.toFixed(1)} ms — target ≤ 150 ms${met === null ? ' (not judged on the embedded database)' : `: ${met ? 'met' : 'NOT met'}`}`)
+    printResult({ figure: `timers burst p99 deadline → SSE client, ${fmt(rooms)} rooms in ${windowMs} ms (${label})`, value: round(delays.p99, 1), unit: 'ms', baseline: null, ratio: null, target: 150, met })
+    if (problems.length > 0) process.exitCode = 1
+  } finally {
+    await clients?.close()
+    await service?.kill()
+    await scratch?.drop()
+  }
+}
+
+;(BURST ? burst().then(burstSse) : main()).catch((error) => {
   console.error(error)
   process.exit(1)
 })
