@@ -74,3 +74,14 @@ describe('group commit of room writes', () => {
     expect(b.stats.conflicts).to.be.greaterThan(0)
   })
 })
+
+describe('the room owner kept in memory', () => {
+  it('finds a room another process opened after this one had looked it up and found nothing', async () => {
+    const user = await newUser('owner')
+    const [a, b] = [newRuntime('a'), newRuntime('b')]
+    const roomId = newRoomId()
+    expect(await a.ownerOf(roomId)).to.equal(undefined)
+    await b.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))
+    expect(await a.ownerOf(roomId)).to.equal(user.id)
+  })
+})
