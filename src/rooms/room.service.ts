@@ -62,7 +62,8 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     if (body.mock_interview_id && body.phases) throw new ValidationError('Give mock_interview_id or phases, not both', [{ path: 'body.phases', message: 'not allowed with mock_interview_id' }])
     if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases }
     if (!body.mock_interview_id) throw new ValidationError('mock_interview_id or phases is required', [{ path: 'body.mock_interview_id', message: 'required when phases is absent' }])
-    const plan = await plans.get(body.mock_interview_id).catch((error) => {
+    // Another user's plan is answered as an unknown one: nothing about it is revealed.
+    const plan = await plans.get(user, body.mock_interview_id).catch((error) => {
       if (error instanceof NotFoundError) throw new ValidationError('No such interview plan', [{ path: 'body.mock_interview_id', message: 'no such interview plan' }])
       throw error
     })
@@ -78,6 +79,8 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       const { title, phases } = await phasesFor(user, body)
       const existing = await runtime.load(body.room_id)
       if (existing.version > 0) {
+        // Another user's room: a conflict all the same (ids are not reused), but nothing about it, its state included.
+        if (!canSee(user, existing.snapshot.context.owner_id)) throw new ConflictError(`Room id ${body.room_id} is taken; choose another`, { room_id: body.room_id })
         const state = roomState(existing.snapshot)
         throw new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
       }
