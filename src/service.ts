@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
@@ -110,7 +110,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   void projector.wake()
   hub.start()
   timers.start()
-  const server = app.listen(config.PORT, config.HOST)
+  const server = createServer(httpServerOptions(config), app.callback()).listen(config.PORT, config.HOST)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
@@ -136,6 +136,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
     return closing
   }
   return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, metrics, rtc, close }
+}
+
+/**
+ * Node's defaults hold a slow-header connection about 90 s and a slow body 5 minutes. These limits
+ * end once a request has been received, so a response streamed for hours (an event stream) is
+ * exempt. Node checks them on an interval: it must be short for the limits to be kept closely.
+ */
+function httpServerOptions(config: Config) {
+  return {
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 4))),
+  }
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */

@@ -15,6 +15,8 @@ export const formatSse = (message: SseMessage): string =>
  */
 export class SseStream {
   closed = false
+  // A heartbeat can come round while the stream is still being set up: nothing goes out before the head.
+  private opened = false
 
   constructor(
     private readonly res: ServerResponse,
@@ -33,6 +35,7 @@ export class SseStream {
       'X-Accel-Buffering': 'no',
     })
     this.res.socket?.setNoDelay(true)
+    this.opened = true
     this.write(`retry: ${retryMs}\n\n`)
   }
 
@@ -41,7 +44,7 @@ export class SseStream {
   }
 
   write(chunk: string): boolean {
-    if (this.closed) return false
+    if (this.closed || !this.opened) return false
     if (this.res.writableLength > this.maxBufferBytes) {
       this.finish('overflow')
       this.res.destroy()
