@@ -16,6 +16,7 @@ import { createRoomService } from './rooms/room.service'
 import { RoomRuntime } from './rooms/room-runtime'
 import { TimerScheduler } from './rooms/timer-scheduler'
 import { RoomStreamHub } from './rooms/room-stream'
+import { StreamRevocations } from './rooms/stream-revocations'
 import { createRtcService } from './rtc/rtc.setup'
 import type { RtcService } from './rtc/rtc.service'
 import { ProjectionWorker } from './rooms/projector'
@@ -74,6 +75,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   runtime.on('appended', () => notifier.appended())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
+  const revocations = new StreamRevocations({ db, hub, logger, pollMs: config.SSE_REVOCATION_POLL_MS })
   // A projection pass's transaction hides events committed while it runs: readers look again after it.
   const projector = new ProjectionWorker(db, Object.values(projections), logger, () => notifier.appended())
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
@@ -109,6 +111,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await subscription.start()
   void projector.wake()
   hub.start()
+  revocations.start()
   timers.start()
   const server = createServer(httpServerOptions(config), app.callback()).listen(config.PORT, config.HOST)
   await new Promise<void>((resolve, reject) => {
@@ -124,6 +127,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     closing ??= (async () => {
       // Stop accepting first; then end the streams (with a retry hint) so the close is not held up by them.
       const stopped = stopServer(server, config.SHUTDOWN_TIMEOUT_MS)
+      revocations.stop()
       hub.closeAll(config.SSE_RETRY_MS)
       // Peers leave while the database is still there for their last facts.
       await Promise.all([stopped, rtc.closeAll()])

@@ -15,17 +15,27 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-const userForToken = precompiled((db: Db, userId: string, jti: string) =>
+const userForToken = precompiled((db: Db, userId: string, jti: string, session: string) =>
   db
     .selectFrom('users')
     .selectAll()
     .where('id', '=', userId)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', '=', jti)))),
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', 'in', [jti, session])))),
 )
 
-/** The token's user, unless the token was revoked: one round trip for every authenticated request. */
-export async function findUserForToken(db: Db, userId: string, jti: string): Promise<UserRow | undefined> {
-  return (await userForToken(db, userId, jti))[0]
+/**
+ * The token's user, unless the token or its session (the user token a stream token came from) was
+ * revoked: one round trip for every authenticated request.
+ */
+export async function findUserForToken(db: Db, userId: string, jti: string, session: string = jti): Promise<UserRow | undefined> {
+  return (await userForToken(db, userId, jti, session))[0]
+}
+
+/** Which of these token ids are revoked. */
+export async function findRevoked(db: Db, jtis: string[]): Promise<string[]> {
+  if (jtis.length === 0) return []
+  const rows = await db.selectFrom('revoked_tokens').select('jti').where('jti', 'in', jtis).execute()
+  return rows.map((r) => r.jti)
 }
 
 export async function revokeToken(db: Db, token: { jti: string; userId: string; expiresAt: Date }): Promise<void> {

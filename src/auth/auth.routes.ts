@@ -4,6 +4,7 @@ import { requireUser } from '../http/auth'
 import { currentUser } from '../http/current-user'
 import { LoginBody, LoginResponse, RegisterBody, UserResponse } from './auth.schemas'
 import { toUserResponse } from './auth.service'
+import { sessionOf } from './token'
 
 const TAG = ['Authentication']
 
@@ -40,8 +41,11 @@ export class AuthController {
   @routeConfig({ method: 'post', path: '/api/v1/auth/logout', summary: 'Revoke the current token', tags: TAG, security: [{ bearerAuth: [] }] })
   @middlewares([requireUser()])
   async logout(ctx: Context) {
-    await ctx.deps.auth.logout(currentUser(ctx))
-    ctx.body = { success: true, message: 'Logged out; this token is revoked' }
+    const user = currentUser(ctx)
+    await ctx.deps.auth.logout(user)
+    // Streams this process holds end now; other processes see the revocation within SSE_REVOCATION_POLL_MS.
+    ctx.deps.hub.closeSessions([sessionOf(user.token)])
+    ctx.body = { success: true, message: 'Logged out; this token and the stream tokens issued with it are revoked' }
   }
 }
 

@@ -8,7 +8,7 @@ import { ConflictError, RateLimitedError, UnauthorizedError } from '../http/erro
 import { findUserByEmail, findUserForToken, insertUser, revokeToken } from './auth.repository'
 import type { LoginBody, RegisterBody, UserResponse } from './auth.schemas'
 import { RateLimiter } from './rate-limiter'
-import { signToken, verifyToken, type Claims, type TokenConfig } from './token'
+import { sessionOf, signToken, verifyToken, type Claims, type TokenConfig } from './token'
 
 export interface AuthDeps {
   db: Db
@@ -69,11 +69,11 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
     const claims = await verifyToken(tokenConfig, token, clock())
     if (streamOf) {
       if (claims.scope !== STREAM_SCOPE || claims.room_id !== streamOf.roomId) throw new UnauthorizedError('This stream token is not valid for this room')
-    } else if (claims.scope !== undefined || claims.room_id !== undefined) {
+    } else if (claims.scope !== undefined || claims.room_id !== undefined || claims.sid !== undefined) {
       // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
       throw new UnauthorizedError('A scoped token cannot be used here')
     }
-    const user = await findUserForToken(db, claims.sub, claims.jti)
+    const user = await findUserForToken(db, claims.sub, claims.jti, sessionOf(claims))
     if (!user) throw new UnauthorizedError('Token is revoked or its user no longer exists')
     return { id: user.id, email: user.email, username: user.username, role: user.role, created_at: user.created_at, token: claims }
   }
@@ -84,7 +84,7 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
 
   /** A short-lived token that only opens the event stream of one room (EventSource cannot send headers). */
   async function issueStreamToken(user: AuthenticatedUser, roomId: string) {
-    const issued = await signToken(tokenConfig, user.id, clock(), { ttlSeconds: config.STREAM_TOKEN_TTL_SECONDS, extra: { scope: STREAM_SCOPE, room_id: roomId } })
+    const issued = await signToken(tokenConfig, user.id, clock(), { ttlSeconds: config.STREAM_TOKEN_TTL_SECONDS, extra: { scope: STREAM_SCOPE, room_id: roomId, sid: sessionOf(user.token) } })
     return { token: issued.token, token_type: 'stream' as const, expires_in: issued.expiresIn, room_id: roomId }
   }
 
