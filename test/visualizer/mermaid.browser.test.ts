@@ -29,8 +29,8 @@ async function render(browser: Browser, text: string): Promise<Drawn> {
       const mermaid = (window as unknown as { mermaid: { initialize(c: object): void; render(id: string, text: string): Promise<{ svg: string }> } }).mermaid
       mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' })
       document.body.innerHTML = (await mermaid.render('chart', source)).svg
-      const names = [...document.querySelectorAll('svg g.node.statediagram-state .nodeLabel, svg g.statediagram-cluster > g.cluster-label .nodeLabel')].map((e) => (e.textContent ?? '').trim())
-      const labels = [...document.querySelectorAll('svg g.edgeLabel span.edgeLabel')]
+      const names = Array.from(document.querySelectorAll('svg g.node.statediagram-state .nodeLabel, svg g.statediagram-cluster > g.cluster-label .nodeLabel')).map((e) => (e.textContent ?? '').trim())
+      const labels = Array.from(document.querySelectorAll('svg g.edgeLabel span.edgeLabel'))
         .flatMap((span) => span.innerHTML.split(/<br\s*\/?>/i))
         .map((html) => {
           const cell = document.createElement('div')
