@@ -28,6 +28,8 @@ export class SseStream {
 
   /** Sends the response head; the first bytes tell the client how soon to reconnect. */
   open(retryMs: number): void {
+    // Ended while it was being set up (a logout, a shutdown): there is nothing to open.
+    if (this.closed) return
     this.res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -73,6 +75,11 @@ export class SseStream {
   /** Ends the stream cleanly, after a last retry hint (server shutdown). */
   end(retryMs?: number): void {
     if (this.closed) return
+    if (!this.opened) {
+      this.finish('server')
+      this.res.destroy()
+      return
+    }
     if (retryMs !== undefined) this.res.write(`retry: ${retryMs}\n\n`)
     this.finish('server')
     this.res.end()
