@@ -15,27 +15,17 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-const userForToken = precompiled((db: Db, userId: string, jti: string, session: string) =>
+const userForToken = precompiled((db: Db, userId: string, jti: string) =>
   db
     .selectFrom('users')
     .selectAll()
     .where('id', '=', userId)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', 'in', [jti, session])))),
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', '=', jti)))),
 )
 
-/**
- * The token's user, unless the token or its session (the user token a stream token came from) was
- * revoked: one round trip for every authenticated request.
- */
-export async function findUserForToken(db: Db, userId: string, jti: string, session: string = jti): Promise<UserRow | undefined> {
-  return (await userForToken(db, userId, jti, session))[0]
-}
-
-/** Which of these token ids are revoked. */
-export async function findRevoked(db: Db, jtis: string[]): Promise<string[]> {
-  if (jtis.length === 0) return []
-  const rows = await db.selectFrom('revoked_tokens').select('jti').where('jti', 'in', jtis).execute()
-  return rows.map((r) => r.jti)
+/** The token's user, unless the token was revoked: one round trip for every authenticated request. */
+export async function findUserForToken(db: Db, userId: string, jti: string): Promise<UserRow | undefined> {
+  return (await userForToken(db, userId, jti))[0]
 }
 
 export async function revokeToken(db: Db, token: { jti: string; userId: string; expiresAt: Date }): Promise<void> {
@@ -50,4 +40,11 @@ export async function revokeToken(db: Db, token: { jti: string; userId: string; 
 export async function deleteExpiredRevocations(db: Db, now: Date): Promise<number> {
   const result = await db.deleteFrom('revoked_tokens').where('expires_at', '<', now).executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/** Which of these token ids are revoked (a stream token's session; the sessions holding streams open). */
+export async function findRevoked(db: Db, jtis: string[]): Promise<string[]> {
+  if (jtis.length === 0) return []
+  const rows = await db.selectFrom('revoked_tokens').select('jti').where('jti', 'in', jtis).execute()
+  return rows.map((r) => r.jti)
 }

@@ -1,5 +1,7 @@
 import { hash, verify } from '@node-rs/bcrypt'
 import type { Config } from '../../config'
+import { findRevoked } from './auth.repository'
+import { sessionOf } from './token'
 import type { Db } from '../db/database'
 import type { UserRow } from '../db/user.table'
 import type { Clock, IdGenerator } from '../clock'
@@ -8,7 +10,7 @@ import { ConflictError, RateLimitedError, UnauthorizedError } from '../http/erro
 import { findUserByEmail, findUserForToken, insertUser, revokeToken } from './auth.repository'
 import type { LoginBody, RegisterBody, UserResponse } from './auth.schemas'
 import { RateLimiter } from './rate-limiter'
-import { sessionOf, signToken, verifyToken, type Claims, type TokenConfig } from './token'
+import { signToken, verifyToken, type Claims, type TokenConfig } from './token'
 
 export interface AuthDeps {
   db: Db
@@ -69,11 +71,13 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
     const claims = await verifyToken(tokenConfig, token, clock())
     if (streamOf) {
       if (claims.scope !== STREAM_SCOPE || claims.room_id !== streamOf.roomId) throw new UnauthorizedError('This stream token is not valid for this room')
+      // A stream token dies with the login session it was issued from (logout revokes that).
+      if (claims.sid !== undefined && (await findRevoked(db, [claims.sid])).length > 0) throw new UnauthorizedError('The session this stream token was issued from has logged out')
     } else if (claims.scope !== undefined || claims.room_id !== undefined || claims.sid !== undefined) {
       // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
       throw new UnauthorizedError('A scoped token cannot be used here')
     }
-    const user = await findUserForToken(db, claims.sub, claims.jti, sessionOf(claims))
+    const user = await findUserForToken(db, claims.sub, claims.jti)
     if (!user) throw new UnauthorizedError('Token is revoked or its user no longer exists')
     return { id: user.id, email: user.email, username: user.username, role: user.role, created_at: user.created_at, token: claims }
   }

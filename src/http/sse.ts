@@ -15,7 +15,6 @@ export const formatSse = (message: SseMessage): string =>
  */
 export class SseStream {
   closed = false
-  // A heartbeat can come round while the stream is still being set up: nothing goes out before the head.
   private opened = false
 
   constructor(
@@ -28,8 +27,7 @@ export class SseStream {
 
   /** Sends the response head; the first bytes tell the client how soon to reconnect. */
   open(retryMs: number): void {
-    // Ended while it was being set up (a logout, a shutdown): there is nothing to open.
-    if (this.closed) return
+    this.opened = true
     this.res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -37,7 +35,6 @@ export class SseStream {
       'X-Accel-Buffering': 'no',
     })
     this.res.socket?.setNoDelay(true)
-    this.opened = true
     this.write(`retry: ${retryMs}\n\n`)
   }
 
@@ -46,6 +43,8 @@ export class SseStream {
   }
 
   write(chunk: string): boolean {
+    // A heartbeat can come while the room's status is still being read: a write before the head
+    // would send Node's default head (Koa's 404, no content type) and break the stream.
     if (this.closed || !this.opened) return false
     if (this.res.writableLength > this.maxBufferBytes) {
       this.finish('overflow')
@@ -76,6 +75,7 @@ export class SseStream {
   end(retryMs?: number): void {
     if (this.closed) return
     if (!this.opened) {
+      // Ended while it was being set up (a logout, a shutdown): nothing was sent, so nothing is ended cleanly.
       this.finish('server')
       this.res.destroy()
       return

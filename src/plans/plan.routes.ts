@@ -30,7 +30,7 @@ export class PlanController {
     ctx.body = await ctx.deps.plans.create(currentUser(ctx), args.body)
   }
 
-  @routeConfig({ method: 'get', path: `${BASE}/{id}`, summary: 'Get an interview plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams } })
+  @routeConfig({ method: 'get', path: `${BASE}/{id}`, summary: 'Get an interview plan', tags: TAG, security, request: { params: PlanIdParams } })
   @responses(PlanResponse)
   async get(ctx: Context, args: Args<unknown, Id>) {
     ctx.body = await ctx.deps.plans.get(currentUser(ctx), args.params.id)

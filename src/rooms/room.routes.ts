@@ -1,10 +1,10 @@
 import type { Context } from 'koa'
+import { sessionOf } from '../auth/token'
 import { body, routeConfig } from 'koa-swagger-decorator'
 import { currentUser } from '../http/current-user'
 import type { RoomCommand } from '../../machines/interview-room'
 import { ValidationError } from '../http/errors'
 import { serveRoomStream } from './room-stream'
-import { sessionOf } from '../auth/token'
 import {
   EventsQuery,
   HistoryQuery,

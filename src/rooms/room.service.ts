@@ -79,10 +79,11 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       const { title, phases } = await phasesFor(user, body)
       const existing = await runtime.load(body.room_id)
       if (existing.version > 0) {
-        // Another user's room: a conflict all the same (ids are not reused), but nothing about it, its state included.
-        if (!canSee(user, existing.snapshot.context.owner_id)) throw new ConflictError(`Room id ${body.room_id} is taken; choose another`, { room_id: body.room_id })
         const state = roomState(existing.snapshot)
-        throw new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
+        // Another user's room: a conflict all the same (ids are not reused), but nothing about it, its state included.
+        throw canSee(user, existing.snapshot.context.owner_id)
+          ? new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
+          : new ConflictError(`Room id ${body.room_id} is taken; choose another`, { room_id: body.room_id })
       }
       const command: RoomCommand = {
         type: 'openRoom',

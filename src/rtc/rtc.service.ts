@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { refuseBeyondPendingCap } from './pending-peers'
 import type { Config } from '../../config'
 import type { Db } from '../db/database'
 import type { Logger } from '../logger'
 import type { AuthenticatedUser } from '../auth/auth.service'
 import type { EventMetadata, StoredEvent } from '../event-store'
-import { AppError, ConflictError, NotFoundError, RateLimitedError, UnavailableError, ValidationError } from '../http/errors'
+import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../http/errors'
 import { CommandRefused, type RoomCommand } from '../../machines/interview-room'
 import type { RoomRuntime } from '../rooms/room-runtime'
 import type { RoomService } from '../rooms/room.service'
@@ -80,7 +81,7 @@ export class RtcService {
     if (existing && !body.restart_pc) return { ...(await this.signal(() => existing.session.answer(body))), pc_id: existing.pcId }
     if (existing) await this.close(existing, 'restart')
     if (this.stopping) throw new UnavailableError('The server is shutting down')
-    this.refuseBeyondPendingCap(user.id)
+    refuseBeyondPendingCap(this.peers.values(), user.id, this.deps.config.RTC_MAX_PENDING_PEERS_PER_USER, this.deps.config.RTC_CONNECT_TIMEOUT_MS)
     if (this.peers.size >= this.deps.config.RTC_MAX_PEERS) throw new UnavailableError('This server holds as many peers as it may; try again later')
     const peer = this.create(existing?.pcId ?? body.pc_id ?? `pc-${randomUUID()}`, roomId, user.id)
     try {
@@ -122,15 +123,6 @@ export class RtcService {
     await Promise.all([...this.peers.values()].map((peer) => this.close(peer, 'shutdown')))
     this.clock.stop()
     this.deps.voice?.close()
-  }
-
-  /** One user's offers that never connect must not take every peer slot: a few may wait at a time. */
-  private refuseBeyondPendingCap(userId: string): void {
-    const { RTC_MAX_PENDING_PEERS_PER_USER: cap, RTC_CONNECT_TIMEOUT_MS: timeoutMs } = this.deps.config
-    let pending = 0
-    for (const peer of this.peers.values()) if (peer.userId === userId && !peer.session.isConnected) pending++
-    // A waiting peer is closed at the latest RTC_CONNECT_TIMEOUT_MS after its offer.
-    if (pending >= cap) throw new RateLimitedError(Math.ceil(timeoutMs / 1000), `At most ${cap} peer connections may wait to connect at once; connect or close one first`)
   }
 
   private async signal<T>(work: () => Promise<T>): Promise<T> {
