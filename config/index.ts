@@ -42,6 +42,10 @@ export const ConfigSchema = z
     LOGIN_RATE_LIMIT: int(1, 10_000).default(10),
     LOGIN_RATE_WINDOW_SECONDS: int(1, 86_400).default(300),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    /** A client must send a request's headers within this (slow-header connections are closed with 408). */
+    HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+    /** A client must send a whole request, body included, within this; a response (an event stream) is not limited. */
+    HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
     /** Fraction of each phase after which phase_warning is due; 0 turns warnings off. */
     TIMER_WARNING_FRACTION: z.coerce.number().min(0).lt(1).default(0.8),
     /** How often every process polls the durable timers table (the backstop for in-process timers). */
@@ -53,6 +57,9 @@ export const ConfigSchema = z
     SSE_RETRY_MS: int(100, 600_000).default(3_000),
     /** Bytes queued for one slow SSE client before its stream is closed (it resumes with Last-Event-ID). */
     SSE_MAX_BUFFER_BYTES: int(1_024, 64 * 1_024 * 1_024).default(1_024 * 1_024),
+    /** Event streams one user may hold open on one process; further ones get 429. */
+    SSE_MAX_STREAMS_PER_USER: int(1, 10_000).default(20),
+    /** How often each process checks whether the sessions behind its open streams were logged out. */
     /** How often the log subscription reads without a wake-up (the backstop). */
     SUBSCRIPTION_POLL_MS: int(50, 60_000).default(1_000),
     /** How often every process re-reads the revoked tokens (the backstop for their LISTEN/NOTIFY push). */
@@ -74,6 +81,8 @@ export const ConfigSchema = z
     RTC_CONNECT_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
     /** Peers one process holds at most; further offers get 503. */
     RTC_MAX_PEERS: int(1, 10_000).default(200),
+    /** Peers one user may hold that have not connected yet (offers answered, no connection); further offers get 429. */
+    RTC_MAX_PENDING_PEERS_PER_USER: int(1, 10_000).default(4),
     /** Where each peer's audio is recorded: <RECORDINGS_DIR>/<room_id>/<pc_id>-<time>.webm. */
     RECORDINGS_DIR: z.string().min(1).default('./data/recordings'),
     /** Who the bot is: `scripted` (templates, needs nothing) or `llm` (an OpenAI-compatible chat-completions endpoint). */
@@ -104,6 +113,9 @@ export const ConfigSchema = z
     STT_TIMEOUT_MS: int(100, 300_000).default(15_000),
   })
   .superRefine((c, ctx) => {
+    if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' })
+    }
     if (c.INTERVIEWER === 'llm' && !c.LLM_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['LLM_BASE_URL'], message: 'is required when INTERVIEWER=llm' })
     }

@@ -75,6 +75,8 @@ export function createApp(deps: AppDeps): Koa {
     .use(requestId())
     .use(requestLogger(deps.logger))
     .use(httpMetrics(deps.metrics.http))
+    // Before the error handler and the body guards: their refusals (400, 413, 415) carry the headers too.
+    .use(securityHeaders())
     .use(errorHandler())
     .use(
       cors({
@@ -86,7 +88,6 @@ export function createApp(deps: AppDeps): Koa {
     .use(jsonBodiesOnly())
     .use(bodyParser({ enableTypes: ['json'], jsonLimit: `${deps.config.BODY_LIMIT_KB}kb`, strict: true }))
     .use(storableText())
-    .use(securityHeaders())
     .use(systemRouter({ name: 'mock-interview-api', version: deps.version }).routes())
     .use(docsRouter(deps.version).routes())
     .use(visualizerRouter().routes())

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
@@ -81,6 +81,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   runtime.on('appended', () => notifier.appended())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
+  // A logged-out session's open streams end on every process as soon as this one learns of it.
+  revocations.onRevoked((jti) => hub.closeSessions([jti]))
   // A projection pass's transaction hides events committed while it runs: readers look again after it.
   const projector = new ProjectionWorker(db, Object.values(projections), logger, () => notifier.appended())
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
@@ -118,7 +120,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   void projector.wake()
   hub.start()
   timers.start()
-  const server = app.listen(config.PORT, config.HOST)
+  const server = createServer(httpServerOptions(config), app.callback()).listen(config.PORT, config.HOST)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
@@ -145,6 +147,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
     return closing
   }
   return { url, server, database, logger, runtime, timers, hub, subscription, projector, notifier, metrics, rtc, close }
+}
+
+/**
+ * Node's defaults hold a slow-header connection about 90 s and a slow body 5 minutes. These limits
+ * end once a request has been received, so a response streamed for hours (an event stream) is
+ * exempt. Node checks them on an interval: it must be short for the limits to be kept closely.
+ */
+function httpServerOptions(config: Config) {
+  return {
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 4))),
+  }
 }
 
 /** Stops accepting, lets in-flight requests finish, then cuts what is left at the deadline. */

@@ -48,3 +48,10 @@ export async function deleteExpiredRevocations(db: Db, now: Date): Promise<numbe
   const result = await db.deleteFrom('revoked_tokens').where('expires_at', '<', now).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/** Which of these token ids are revoked (a stream token's session; the sessions holding streams open). */
+export async function findRevoked(db: Db, jtis: string[]): Promise<string[]> {
+  if (jtis.length === 0) return []
+  const rows = await db.selectFrom('revoked_tokens').select('jti').where('jti', 'in', jtis).execute()
+  return rows.map((r) => r.jti)
+}

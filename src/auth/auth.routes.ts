@@ -37,8 +37,9 @@ export class AuthController {
   @routeConfig({ method: 'post', path: '/api/v1/auth/logout', summary: 'Revoke the current token', tags: TAG, security: [{ bearerAuth: [] }], responses: answers(200, LogoutResponse) })
   @middlewares([requireUser()])
   async logout(ctx: Context) {
-    await ctx.deps.auth.logout(currentUser(ctx))
-    ctx.body = { success: true, message: 'Logged out; this token is revoked' }
+    const user = currentUser(ctx)
+    await ctx.deps.auth.logout(user)
+    ctx.body = { success: true, message: 'Logged out; this token and the stream tokens issued with it are revoked' }
   }
 }
 

@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/bcrypt'
 import type { Config } from '../../config'
+import { sessionOf } from './token'
 import type { Db } from '../db/database'
 import type { UserRow } from '../db/user.table'
 import type { Clock, IdGenerator } from '../clock'
@@ -71,7 +72,9 @@ export function createAuthService({ db, config, clock, newId, revocations }: Aut
     const claims = await verifyToken(tokenConfig, token, clock())
     if (streamOf) {
       if (claims.scope !== STREAM_SCOPE || claims.room_id !== streamOf.roomId) throw new UnauthorizedError('This stream token is not valid for this room')
-    } else if (claims.scope !== undefined || claims.room_id !== undefined) {
+      // A stream token dies with the login session it was issued from (logout revokes that).
+      if (claims.sid !== undefined && revocations.isRevoked(claims.sid)) throw new UnauthorizedError('The session this stream token was issued from has logged out')
+    } else if (claims.scope !== undefined || claims.room_id !== undefined || claims.sid !== undefined) {
       // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
       throw new UnauthorizedError('A scoped token cannot be used here')
     }
@@ -88,7 +91,7 @@ export function createAuthService({ db, config, clock, newId, revocations }: Aut
 
   /** A short-lived token that only opens the event stream of one room (EventSource cannot send headers). */
   async function issueStreamToken(user: AuthenticatedUser, roomId: string) {
-    const issued = await signToken(tokenConfig, user.id, clock(), { ttlSeconds: config.STREAM_TOKEN_TTL_SECONDS, extra: { scope: STREAM_SCOPE, room_id: roomId } })
+    const issued = await signToken(tokenConfig, user.id, clock(), { ttlSeconds: config.STREAM_TOKEN_TTL_SECONDS, extra: { scope: STREAM_SCOPE, room_id: roomId, sid: sessionOf(user.token) } })
     return { token: issued.token, token_type: 'stream' as const, expires_in: issued.expiresIn, room_id: roomId }
   }
 

@@ -11,6 +11,7 @@ import { listRevocations } from './auth.repository'
  */
 export class RevocationCache {
   private readonly revoked = new Map<string, number>()
+  private readonly listeners: Array<(jti: string) => void> = []
   private poller?: NodeJS.Timeout
 
   constructor(private readonly options: { db: Db; logger: Logger; pollMs: number }) {}
@@ -27,7 +28,14 @@ export class RevocationCache {
   }
 
   add(jti: string, expiresAtMs: number): void {
+    const known = this.revoked.has(jti)
     this.revoked.set(jti, expiresAtMs)
+    if (!known) for (const listener of this.listeners) listener(jti)
+  }
+
+  /** Called once for each token id this process learns is revoked (by its own logout, a push or a poll). */
+  onRevoked(listener: (jti: string) => void): void {
+    this.listeners.push(listener)
   }
 
   /** A NOTIFY payload from another process (or this one). */

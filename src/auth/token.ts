@@ -13,8 +13,13 @@ const Claims = z.object({
   exp: z.number(),
   scope: z.string().optional(),
   room_id: z.string().optional(),
+  /** On a stream token: the jti of the user token it was issued from (its session). */
+  sid: z.string().optional(),
 })
 export type Claims = z.infer<typeof Claims>
+
+/** The login session a token belongs to: a user token is its own, a stream token names the one it came from. */
+export const sessionOf = (claims: Pick<Claims, 'jti' | 'sid'>): string => claims.sid ?? claims.jti
 
 export interface IssuedToken {
   token: string

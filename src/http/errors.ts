@@ -65,8 +65,8 @@ export class ConflictError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'rate_limited', `Too many attempts; retry in ${retryAfterSeconds} s`, undefined, {
+  constructor(retryAfterSeconds: number, message = `Too many attempts; retry in ${retryAfterSeconds} s`) {
+    super(429, 'rate_limited', message, undefined, {
       'Retry-After': String(retryAfterSeconds),
     })
   }

@@ -74,6 +74,12 @@ export class SseStream {
   /** Ends the stream cleanly, after a last retry hint (server shutdown). */
   end(retryMs?: number): void {
     if (this.closed) return
+    if (!this.opened) {
+      // Ended while it was being set up (a logout, a shutdown): nothing was sent, so nothing is ended cleanly.
+      this.finish('server')
+      this.res.destroy()
+      return
+    }
     if (retryMs !== undefined) this.res.write(`retry: ${retryMs}\n\n`)
     this.finish('server')
     this.res.end()

@@ -30,7 +30,7 @@ export class PlanController {
 
   @routeConfig({ method: 'get', path: `${BASE}/{id}`, summary: 'Get an interview plan', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(200, PlanResponse, 404) })
   async get(ctx: Context, args: Args<unknown, Id>) {
-    ctx.body = await ctx.deps.plans.get(args.params.id)
+    ctx.body = await ctx.deps.plans.get(currentUser(ctx), args.params.id)
   }
 
   @routeConfig({ method: 'put', path: `${BASE}/{id}`, summary: 'Replace an interview plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(200, PlanResponse, 403, 404) })

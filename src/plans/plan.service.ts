@@ -25,6 +25,13 @@ export function createPlanService({ db, clock, newId }: { db: Db; clock: Clock; 
     return plan
   }
 
+  /** A plan its owner or an admin may read; anyone else is told what an unknown id is told (404). */
+  async function readable(user: AuthenticatedUser, id: string): Promise<InterviewPlanRow> {
+    const plan = await get(id)
+    if (plan.owner_id !== user.id && user.role !== 'admin') throw new NotFoundError(`Interview plan ${id} not found`)
+    return plan
+  }
+
   async function owned(user: AuthenticatedUser, id: string): Promise<InterviewPlanRow> {
     const plan = await get(id)
     if (plan.owner_id !== user.id && user.role !== 'admin') throw new ForbiddenError('Only the owner or an admin may change this plan')
@@ -32,7 +39,7 @@ export function createPlanService({ db, clock, newId }: { db: Db; clock: Clock; 
   }
 
   return {
-    get: async (id: string) => toPlanResponse(await get(id)),
+    get: async (user: AuthenticatedUser, id: string) => toPlanResponse(await readable(user, id)),
 
     async list(user: AuthenticatedUser, page: { limit: number; offset: number; all?: boolean }) {
       const ownerId = page.all && user.role === 'admin' ? undefined : user.id

@@ -3,7 +3,14 @@ import type { Logger } from '../logger'
 import { readStream, type StoredEvent } from '../event-store'
 import type { ServerResponse } from 'node:http'
 import { SseStream } from '../http/sse'
+import { RateLimitedError } from '../http/errors'
 import { roomStream } from './room-facts.schema'
+
+/** Who holds a stream open: the user, and the login session whose logout must close it. */
+export interface StreamHolder {
+  userId: string
+  session: string
+}
 
 /** The SSE payload of a room event: the fact's fields plus the names the original API used. */
 export function ssePayload(roomId: string, event: Pick<StoredEvent, 'stream_position' | 'data'>): Record<string, unknown> {
@@ -27,6 +34,7 @@ export class RoomStreamClient {
     readonly stream: SseStream,
     private readonly db: Db,
     private readonly logger: Logger,
+    readonly holder: StreamHolder,
   ) {}
 
   /**
@@ -109,6 +117,35 @@ export class RoomStreamHub {
     this.heartbeat.unref()
   }
 
+  /** Streams this user holds open here. */
+  streamsOf(userId: string): number {
+    let n = 0
+    for (const set of this.rooms.values()) for (const client of set) if (client.holder.userId === userId) n++
+    return n
+  }
+
+  /** The login sessions that hold streams open here. */
+  sessions(): Set<string> {
+    const out = new Set<string>()
+    for (const set of this.rooms.values()) for (const client of set) out.add(client.holder.session)
+    return out
+  }
+
+  /** Ends the streams of sessions that logged out; their tokens no longer open one. */
+  closeSessions(sessions: Iterable<string>): number {
+    const ended = new Set(sessions)
+    let n = 0
+    for (const set of [...this.rooms.values()]) {
+      for (const client of [...set]) {
+        if (!ended.has(client.holder.session)) continue
+        client.stream.end()
+        this.remove(client)
+        n++
+      }
+    }
+    return n
+  }
+
   add(client: RoomStreamClient): void {
     let set = this.rooms.get(client.roomId)
     if (!set) this.rooms.set(client.roomId, (set = new Set()))
@@ -152,6 +189,8 @@ export interface OpenStreamOptions {
   logger: Logger
   retryMs: number
   maxBufferBytes: number
+  /** Streams one user may hold open on this process. */
+  maxStreamsPerUser: number
 }
 
 /**
@@ -162,11 +201,16 @@ export async function serveRoomStream(
   options: OpenStreamOptions,
   res: ServerResponse,
   roomId: string,
+  holder: StreamHolder,
   lastEventId: number | undefined,
   readStatus: () => Promise<{ version: number } & Record<string, unknown>>,
 ): Promise<void> {
+  // Counted and joined in one step (no await between), so parallel opens cannot slip past the cap.
+  if (options.hub.streamsOf(holder.userId) >= options.maxStreamsPerUser) {
+    throw new RateLimitedError(Math.ceil(options.retryMs / 1000), `At most ${options.maxStreamsPerUser} event streams may be open at once; close one first`)
+  }
   const stream = new SseStream(res, options.maxBufferBytes, () => options.hub.remove(client))
-  const client = new RoomStreamClient(roomId, stream, options.db, options.logger)
+  const client = new RoomStreamClient(roomId, stream, options.db, options.logger, holder)
   options.hub.add(client)
   let status
   try {

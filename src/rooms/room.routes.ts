@@ -1,4 +1,5 @@
 import type { Context } from 'koa'
+import { sessionOf } from '../auth/token'
 import { body, routeConfig } from 'koa-swagger-decorator'
 import { currentUser } from '../http/current-user'
 import type { RoomCommand } from '../../machines/interview-room'
@@ -97,9 +98,10 @@ export class RoomController {
     const lastEventId = resumePoint(ctx.get('Last-Event-ID'), args.query.last_event_id)
     const { db, hub, logger, config } = ctx.deps
     await serveRoomStream(
-      { db, hub, logger, retryMs: config.SSE_RETRY_MS, maxBufferBytes: config.SSE_MAX_BUFFER_BYTES },
+      { db, hub, logger, retryMs: config.SSE_RETRY_MS, maxBufferBytes: config.SSE_MAX_BUFFER_BYTES, maxStreamsPerUser: config.SSE_MAX_STREAMS_PER_USER },
       ctx.res,
       roomId,
+      { userId: user.id, session: sessionOf(user.token) },
       lastEventId,
       () => ctx.deps.rooms.status(user, roomId),
     )

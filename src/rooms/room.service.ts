@@ -2,7 +2,7 @@ import type { Db } from '../db/database'
 import type { Clock, IdGenerator } from '../clock'
 import type { AuthenticatedUser } from '../auth/auth.service'
 import type { EventMetadata } from '../event-store'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, UnauthorizedError } from '../http/errors'
 import { CommandRefused, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
 import type { PlanService } from '../plans/plan.service'
 import type { RoomRuntime } from './room-runtime'
@@ -60,11 +60,13 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
   }
 
   /** The title and phases a room opens with: inline phases, or those of a stored plan. */
-  async function phasesFor(body: Pick<StartInterviewBody, 'mock_interview_id' | 'phases' | 'title'>): Promise<{ title: string; phases: Phase[] }> {
+  async function phasesFor(user: AuthenticatedUser | undefined, body: Pick<StartInterviewBody, 'mock_interview_id' | 'phases' | 'title'>): Promise<{ title: string; phases: Phase[] }> {
     if (body.mock_interview_id && body.phases) throw new ValidationError('Give mock_interview_id or phases, not both', [{ path: 'body.phases', message: 'not allowed with mock_interview_id' }])
     if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases }
     if (!body.mock_interview_id) throw new ValidationError('mock_interview_id or phases is required', [{ path: 'body.mock_interview_id', message: 'required when phases is absent' }])
-    const plan = await plans.get(body.mock_interview_id).catch((error) => {
+    if (!user) throw new UnauthorizedError('Starting from a stored plan needs a bearer token')
+    // Another user's plan is answered as an unknown one: nothing about it is revealed.
+    const plan = await plans.get(user, body.mock_interview_id).catch((error) => {
       if (error instanceof NotFoundError) throw new ValidationError('No such interview plan', [{ path: 'body.mock_interview_id', message: 'no such interview plan' }])
       throw error
     })
@@ -102,11 +104,14 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
         if (user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
         if (!(await findUserById(db, body.user_id))) throw new ValidationError('No such user', [{ path: 'body.user_id', message: 'no such user' }])
       }
-      const { title, phases } = await phasesFor(body)
+      const { title, phases } = await phasesFor(user, body)
       const existing = await runtime.load(body.room_id)
       if (existing.version > 0) {
         const state = roomState(existing.snapshot)
-        throw new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
+        // Another user's room: a conflict all the same (ids are not reused), but nothing about it, its state included.
+        throw canSee(user, existing.snapshot.context.owner_id)
+          ? new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
+          : new ConflictError(`Room id ${body.room_id} is taken; choose another`, { room_id: body.room_id })
       }
       const command = openCommand({ roomId: body.room_id, ownerId: body.user_id ?? user.id, title, phases, warningFraction: body.warning_fraction })
       try {

@@ -1,9 +1,15 @@
 import { z } from 'koa-swagger-decorator'
 import { RoomId } from '../rooms/room.schemas'
+import { countSdp, MAX_OFFER_CANDIDATES, MAX_OFFER_MEDIA } from './sdp-limits'
 
 export const PcId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1–100 of letters, digits, _ and -')
 
-const Sdp = z.string().min(1).max(200_000)
+/** An offer's SDP, with at most MAX_OFFER_MEDIA m-lines and MAX_OFFER_CANDIDATES candidates. */
+const Sdp = z.string().min(1).max(200_000).superRefine((sdp, ctx) => {
+  const { media, candidates } = countSdp(sdp)
+  if (media > MAX_OFFER_MEDIA) ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_OFFER_MEDIA} media sections (m-lines); has ${media}` })
+  if (candidates > MAX_OFFER_CANDIDATES) ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_OFFER_CANDIDATES} ICE candidates; has ${candidates}` })
+})
 
 export const OfferQuery = z.object({ room_id: RoomId })
 export type OfferQuery = z.infer<typeof OfferQuery>

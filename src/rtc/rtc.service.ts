@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { refuseBeyondPendingCap } from './pending-peers'
 import type { Config } from '../../config'
 import type { Db } from '../db/database'
 import type { Logger } from '../logger'
@@ -23,7 +24,7 @@ import { CandidateText, type CandidatesBody, type OfferBody } from './rtc.schema
 import type { Voice } from './audio-out/voice'
 
 export interface RtcServiceDeps {
-  config: Pick<Config, 'ICE_SERVERS' | 'ICE_HOST_ADDRESSES' | 'RTC_CONNECT_TIMEOUT_MS' | 'RTC_MAX_PEERS' | 'RECORDINGS_DIR'>
+  config: Pick<Config, 'ICE_SERVERS' | 'ICE_HOST_ADDRESSES' | 'RTC_CONNECT_TIMEOUT_MS' | 'RTC_MAX_PEERS' | 'RTC_MAX_PENDING_PEERS_PER_USER' | 'RECORDINGS_DIR'>
   db: Db
   runtime: RoomRuntime
   rooms: RoomService
@@ -90,6 +91,7 @@ export class RtcService {
     if (existing && !body.restart_pc) return { ...(await this.signal(() => existing.session.answer(body))), pc_id: existing.pcId }
     if (existing) await this.close(existing, 'restart')
     if (this.stopping) throw new UnavailableError('The server is shutting down')
+    refuseBeyondPendingCap(this.peers.values(), user.id, this.deps.config.RTC_MAX_PENDING_PEERS_PER_USER, this.deps.config.RTC_CONNECT_TIMEOUT_MS)
     if (this.peers.size >= this.deps.config.RTC_MAX_PEERS) throw new UnavailableError('This server holds as many peers as it may; try again later')
     const peer = this.create(existing?.pcId ?? body.pc_id ?? `pc-${randomUUID()}`, roomId, user.id)
     try {

@@ -9,6 +9,9 @@ export const transitionLabel = (t: Pick<TransitionDefinition, 'event' | 'guard'>
 /**
  * Mermaid `stateDiagram-v2`: compound states as nested blocks, `[*]` for initial and final
  * markers, each transition labelled `event [guard]` (a targetless one as a self-loop).
+ * Mermaid draws one edge per pair of states, so the transitions between one pair become one edge
+ * carrying every label, one per line. Descriptions and tags are comments: written as
+ * `state : text`, Mermaid would show the description in place of the state's name.
  */
 export function toMermaid(definition: MachineDefinition): string {
   const states = allStates(definition).filter((s) => s.id !== definition.root.id)
@@ -21,7 +24,7 @@ export function toMermaid(definition: MachineDefinition): string {
     byBlock.set(block, [...(byBlock.get(block) ?? []), t])
   }
   const lines = ['stateDiagram-v2']
-  if (definition.description) lines.push(`  %% ${definition.id}: ${definition.description.replace(/[\r\n]+/g, ' ')}`)
+  if (definition.description) lines.push(`  %% ${definition.id}: ${comment(definition.description)}`)
   // Transitions on the machine itself need a box to leave from: the machine becomes one outer state.
   if (definition.root.transitions.length > 0) {
     names.set(definition.root.id, safeName(definition.id))
@@ -48,21 +51,38 @@ function writeBlock(
     // Mermaid separates the regions of a parallel state with `--`.
     if (block.type === 'parallel' && i > 0) lines.push(`${pad}--`)
     const id = names.get(child.id)!
+    // Declared even when no transition names it, so every state is drawn.
     if (id !== child.key) lines.push(`${pad}state "${text(child.key)}" as ${id}`)
+    else if (!child.states.length) lines.push(`${pad}${id}`)
     if (child.states.length) {
       lines.push(`${pad}state ${id} {`)
       writeBlock(child, depth + 1, lines, names, byBlock)
       lines.push(`${pad}}`)
     }
-    if (child.description) lines.push(`${pad}${id} : ${text(child.description)}`)
+    if (child.description) lines.push(`${pad}%% ${id}: ${comment(child.description)}`)
     if (child.tags.length) lines.push(`${pad}%% ${id} tags: ${child.tags.join(', ')}`)
     if (child.type === 'final') lines.push(`${pad}${id} --> [*]`)
   }
-  for (const t of byBlock.get(block.id) ?? []) {
-    const to = t.targets.length ? t.targets : [t.source]
-    for (const target of to) lines.push(`${pad}${name(t.source)} --> ${name(target)} : ${text(transitionLabel(t))}`)
+  for (const [[from, to], labels] of edges(byBlock.get(block.id) ?? [])) {
+    lines.push(`${pad}${name(from)} --> ${name(to)} : ${labels.map((label) => text(label)).join('<br/>')}`)
   }
 }
+
+/** The transitions of a block grouped by (source, target), in order of first appearance, with their labels. */
+export function edges(transitions: TransitionDefinition[]): Map<[string, string], string[]> {
+  const byPair = new Map<string, { pair: [string, string]; labels: string[] }>()
+  for (const t of transitions) {
+    for (const target of t.targets.length ? t.targets : [t.source]) {
+      const key = `${t.source}\u0000${target}`
+      const edge = byPair.get(key) ?? { pair: [t.source, target], labels: [] }
+      edge.labels.push(transitionLabel(t))
+      byPair.set(key, edge)
+    }
+  }
+  return new Map([...byPair.values()].map((e) => [e.pair, e.labels]))
+}
+
+const comment = (value: string): string => value.replace(/[\r\n]+/g, ' ')
 
 const safeName = (value: string): string => value.replace(/\./g, '__').replace(/[^A-Za-z0-9_]/g, '_')
 

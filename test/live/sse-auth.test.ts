@@ -101,6 +101,26 @@ describe('SSE authentication with room-scoped stream tokens', () => {
       expect(redactUrl('/x?my_access_token=keep')).to.equal('/x?my_access_token=keep')
     })
 
+    it('compares parameter names decoded: an encoded name is redacted too', () => {
+      expect(redactUrl('/x?%61ccess_token=abc&last_event_id=4')).to.equal('/x?%61ccess_token=[redacted]&last_event_id=4')
+      expect(redactUrl('/x?access%5Ftoken=abc')).to.equal('/x?access%5Ftoken=[redacted]')
+      expect(redactUrl('/x?%70assword=a&token[]=b&%zz=keep')).to.equal('/x?%70assword=[redacted]&token[]=[redacted]&%zz=keep')
+    })
+
+    it('logs a stream request whose parameter name is percent-encoded with the token redacted', async () => {
+      const records: Array<Record<string, unknown>> = []
+      const sink = new Writable({ objectMode: true, write: (record, _enc, done) => (records.push(record), done()) })
+      const logger = bunyan.createLogger({ name: 'redaction-test', streams: [{ type: 'raw', level: 'info', stream: sink }] })
+      const service = await extraService({}, { logger })
+      const { token } = await streamToken(user, roomId)
+      const client = await openSse(`${service.url}/api/interview/${roomId}/events?%61ccess_token=${token}`)
+      await client.next(named('connected'))
+      client.close()
+      const line = await waitFor(() => records.find((r) => String(r.path ?? '').includes('/events')), 2_000, 'the request log line')
+      expect(line.path).to.equal(`/api/interview/${roomId}/events?%61ccess_token=[redacted]`)
+      expect(JSON.stringify(records)).to.not.include(token)
+    })
+
     it('logs the stream request with the token replaced by [redacted]', async () => {
       const records: Array<Record<string, unknown>> = []
       const sink = new Writable({ objectMode: true, write: (record, _enc, done) => (records.push(record), done()) })

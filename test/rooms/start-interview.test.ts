@@ -112,6 +112,41 @@ describe('POST /api/start-interview', () => {
     expect((await timerStatus(other, roomId)).status).to.equal(404)
   })
 
+  it("reveals nothing about another user's room in that 409: the same answer whatever its state", async () => {
+    const other = await newUser('other')
+    const { roomId: ready } = await openRoom(user)
+    const { roomId: running } = await openRoom(user)
+    expect((await api('POST', `/api/interview/${running}/timer/start`, { token: user.token })).status).to.equal(200)
+    const answers = []
+    for (const roomId of [ready, running]) {
+      const reply = await api('POST', START, { token: other.token, body: { room_id: roomId, phases: longPhases() } })
+      expect(reply.status, reply.text).to.equal(409)
+      expect(reply.body.error.details).to.deep.equal({ room_id: roomId })
+      expect(reply.text).to.not.match(/ready|running|in_progress|paused|completed/)
+      answers.push(JSON.stringify({ ...reply.body.error, message: reply.body.error.message.replace(roomId, '<id>'), details: undefined }))
+    }
+    expect(answers[0]).to.equal(answers[1])
+    // Its owner is still told the state of their own room.
+    const own = await api('POST', START, { token: user.token, body: { room_id: running, phases: longPhases() } })
+    expect(own.body.error.details).to.include({ state: 'running' })
+  })
+
+  it("refuses a room from another user's plan exactly as from an unknown plan, and opens nothing", async () => {
+    const other = await newUser('other')
+    const plan = await createPlan(other)
+    const roomId = newRoomId()
+    const theirs = await api('POST', START, { token: user.token, body: { room_id: roomId, mock_interview_id: plan.id } })
+    const unknown = await api('POST', START, { token: user.token, body: { room_id: roomId, mock_interview_id: randomUUID() } })
+    expectFieldError(theirs, 'mock_interview_id')
+    expect(theirs.status).to.equal(unknown.status)
+    expect(theirs.body.error).to.deep.equal(unknown.body.error)
+    expect(theirs.text).to.not.include(plan.title)
+    expect(await storedEvents(roomId)).to.equal(0)
+    const admin = await newAdmin()
+    const byAdmin = await api('POST', START, { token: admin.token, body: { room_id: newRoomId(), mock_interview_id: plan.id } })
+    expect(byAdmin.status, byAdmin.text).to.equal(201)
+  })
+
   it("returns 403 for someone else's user_id, and opens nothing", async () => {
     const other = await newUser('other')
     const roomId = newRoomId()

@@ -41,9 +41,9 @@ export class BotClient {
   }
 
   /** Offer → POST /api/offer → answer applied. Returns the HTTP reply. */
-  async join(token: string, roomId: string, extra: Record<string, unknown> = {}) {
+  async join(token: string, roomId: string, extra: Record<string, unknown> = {}, baseUrl?: string) {
     const sdp = await this.offer()
-    const reply = await api('POST', `/api/offer?room_id=${roomId}`, { token, body: { sdp, type: 'offer', ...extra } })
+    const reply = await api('POST', `/api/offer?room_id=${roomId}`, { token, body: { sdp, type: 'offer', ...extra }, baseUrl })
     if (reply.status !== 200) return reply
     this.pcId = reply.body.pc_id
     await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.body.sdp })
