@@ -5,6 +5,13 @@ import { z } from 'koa-swagger-decorator'
 const Time = z.string().datetime({ offset: true })
 const Success = z.literal(true)
 
+const talkSeconds = { candidate_seconds: z.number(), bot_seconds: z.number() }
+
+/** Who spoke how long, in all and per phase (talk_recorded facts). */
+const TalkTime = z
+  .object({ ...talkSeconds, phases: z.array(z.object({ sequence: z.number().int().nullable().openapi({ description: "null: before the first phase or after the last" }), ...talkSeconds })) })
+  .openapi('TalkTime', { description: 'Speaking time of the candidate and the bot, in all and per phase, from the talk_recorded facts' })
+
 export const TimerStatus = z
   .object({
     is_running: z.boolean(),
@@ -23,6 +30,7 @@ export const TimerStatus = z
     interview_elapsed_seconds: z.number(),
     started_at: Time.nullable(),
     completed_at: Time.nullable(),
+    talk: TalkTime,
   })
   .openapi('TimerStatus')
 
@@ -133,6 +141,7 @@ export const RoomSummary = z
     updated_at: Time,
     connection: z.object({ peers: z.number().int(), pc_ids: z.array(z.string()) }),
     bot: z.object({ status: z.enum(['active', 'idle']) }),
+    talk: TalkTime,
   })
   .openapi('RoomSummary')
 

@@ -90,7 +90,7 @@ export class RoomController {
     tags: TAG,
     security,
     request: { params: RoomParams, query: EventsQuery },
-    responses: answers(200, EventStream, 404),
+    responses: answers(200, EventStream, 404, 429),
   })
   async events(ctx: Context, args: Args<EventsQuery>) {
     const user = currentUser(ctx)

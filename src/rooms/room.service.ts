@@ -213,5 +213,6 @@ function roomSummary(row: Awaited<ReturnType<typeof findRoomStatus>> & object, n
     connection: { peers: peers.length, pc_ids: peers },
     // The bot is in the room while a peer is connected to it (the same rule as GET /api/connections/status).
     bot: { status: peers.length > 0 ? 'active' : 'idle' },
+    talk: status.timer_status.talk,
   }
 }

@@ -22,7 +22,7 @@ export class RtcController {
     tags: TAG,
     security,
     request: { query: OfferQuery },
-    responses: answers(200, OfferAnswer, 404, 409, 503),
+    responses: answers(200, OfferAnswer, 404, 409, 429, 503),
   })
   @body(OfferBody)
   async offer(ctx: Context, args: Args<OfferQuery, unknown, OfferBody>) {
