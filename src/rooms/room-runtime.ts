@@ -3,7 +3,8 @@ import type { Db } from '../db/database'
 import type { Clock } from '../clock'
 import type { Logger } from '../logger'
 import { appendToStream, ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
-import { ConflictError } from '../http/errors'
+import { ConflictError, PreconditionFailedError, UnprocessableError } from '../http/errors'
+import { isUniqueViolation } from '../db/errors'
 import {
   CommandRefused,
   decide,
@@ -20,6 +21,7 @@ import {
 } from '../../machines/interview-room'
 import { dataOf, factOf, roomStream } from './room-facts.schema'
 import { findRoomStatus, insertRoomSnapshot, replaceRoomTimers, upsertRoomStatus } from './room.repository'
+import { findIdempotencyRecord, IDEMPOTENCY_KEY_CONSTRAINT, IDEMPOTENCY_TTL_HOURS, insertIdempotencyRecord, type IdempotencyRecord, type StoredAnswer } from './idempotency.repository'
 
 export interface LoadedRoom {
   snapshot: RoomSnapshot
@@ -29,6 +31,27 @@ export interface LoadedRoom {
 export interface CommandResult extends LoadedRoom {
   facts: RoomFact[]
   events: StoredEvent[]
+}
+
+/** What a client's command may carry to make a retry or a race safe (see {@link RoomRuntime.handle}). */
+export interface CommandGuards {
+  /** If-Match: the room must be at one of these versions, or 412 and nothing is written. */
+  ifMatch?: number[]
+  /** Idempotency-Key: the answer is stored with the facts, and a retry is answered with it. */
+  idempotency?: { userId: string; key: string; fingerprint: string }
+}
+
+/** A command's outcome as its answer is built from it; with a key, before anything is written. */
+export interface CommandOutcome extends LoadedRoom {
+  facts: RoomFact[]
+  events: Array<Pick<StoredEvent, 'type' | 'stream_position' | 'data'>>
+}
+
+export type AnswerBuilder = (outcome: CommandOutcome, now: Date) => StoredAnswer
+
+export interface Answered extends StoredAnswer {
+  /** True when this is the stored answer to an earlier request with the same key. */
+  replayed: boolean
 }
 
 export interface AppendedEvent {
@@ -81,9 +104,26 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   }
 
   /** Commands to one room run one at a time in this process; other processes are fenced by the store. */
-  execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
+  async execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
+    const { result } = await this.enqueue(roomId, () => this.executeWithRetry(roomId, command, metadata, {}))
+    return result!
+  }
+
+  /**
+   * Runs a client's command and answers it. With an idempotency key the answer is built before the
+   * write and stored in the same transaction as the facts; a request that finds its key stored is
+   * answered with that answer and writes nothing (another request, same key: 422). With If-Match
+   * the room must be at that version (412 otherwise, nothing written).
+   */
+  async handle(roomId: string, command: RoomCommand, metadata: EventMetadata, guards: CommandGuards, answer: AnswerBuilder): Promise<Answered> {
+    const done = await this.enqueue(roomId, () => this.executeWithRetry(roomId, command, metadata, guards, answer))
+    if (done.answer) return { ...done.answer, replayed: done.result === undefined }
+    return { ...answer(done.result!, this.options.clock()), replayed: false }
+  }
+
+  private enqueue<T>(roomId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(roomId) ?? Promise.resolve()
-    const run = previous.catch(() => undefined).then(() => this.executeWithRetry(roomId, command, metadata))
+    const run = previous.catch(() => undefined).then(work)
     this.queues.set(roomId, run)
     void run.finally(() => {
       if (this.queues.get(roomId) === run) this.queues.delete(roomId)
@@ -109,17 +149,30 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     this.cache.delete(roomId)
   }
 
-  private async executeWithRetry(roomId: string, command: RoomCommand, metadata: EventMetadata): Promise<CommandResult> {
+  /**
+   * `answer` set and `result` undefined: a stored answer replayed. Each attempt looks the key up
+   * first: a request that lost the race for its key (the key's unique row, or the stream position,
+   * rolled its write back) finds the winner's answer on the next attempt.
+   */
+  private async executeWithRetry(roomId: string, command: RoomCommand, metadata: EventMetadata, guards: CommandGuards, build?: AnswerBuilder): Promise<{ result?: CommandResult; answer?: StoredAnswer }> {
     // Bounded by time, not by count: a process with a queue of commands for the same room wins
     // round after round, and a fixed number of tries would starve the other writer.
     const giveUpAt = Date.now() + this.retryForMs
+    const key = build ? guards.idempotency : undefined
     for (let attempt = 0; ; attempt++) {
-      const { loaded, facts, now } = await this.decideOnLatest(roomId, command)
-      if (facts.length === 0) return { ...loaded, facts, events: [] }
+      if (key) {
+        const stored = await findIdempotencyRecord(this.options.db, key.userId, key.key)
+        if (stored) return { answer: replayable(stored, key) }
+      }
+      const { loaded, facts, now } = await this.decideOnLatest(roomId, command, guards.ifMatch)
+      const snapshot = foldFacts(facts, loaded.snapshot)
+      const record: IdempotencyRecord | undefined = key && { ...key, roomId, ...build!(pendingOutcome(loaded, facts, snapshot), now) }
+      if (facts.length === 0 && !record) return { result: { ...loaded, facts, events: [] } }
       try {
-        return await this.commit(roomId, loaded, facts, now, { ...metadata, node: this.options.node })
+        const result = await this.commit(roomId, loaded, facts, snapshot, now, { ...metadata, node: this.options.node }, record)
+        return { result, answer: record && { status: record.status, body: record.body } }
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error
+        if (!(error instanceof ConcurrencyError) && !isUniqueViolation(error, IDEMPOTENCY_KEY_CONSTRAINT)) throw error
         this.cache.delete(roomId)
         this.stats.conflicts++
         if (Date.now() >= giveUpAt) {
@@ -139,9 +192,10 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
    * the conflict drops it, so the next attempt goes through load(). A refusal or a no-op on the
    * cached room may only mean the cache is behind, so those are decided again on the stored room.
    */
-  private async decideOnLatest(roomId: string, command: RoomCommand): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
+  private async decideOnLatest(roomId: string, command: RoomCommand, ifMatch?: number[]): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
     const cached = this.cache.get(roomId)
-    if (cached) {
+    // A cached room at another version than If-Match names may only be behind: look at the store.
+    if (cached && (!ifMatch || ifMatch.includes(cached.version))) {
       const now = this.options.clock()
       try {
         const facts = decide(cached.snapshot, command, now)
@@ -151,16 +205,26 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
       }
     }
     const loaded = await this.load(roomId)
+    if (ifMatch && !ifMatch.includes(loaded.version)) {
+      const tags = ifMatch.map((v) => `"${v}"`).join(', ')
+      throw new PreconditionFailedError(`Room ${roomId} is at version ${loaded.version}, not ${tags} (If-Match); nothing was done`, { room_id: roomId, current_version: loaded.version, if_match: ifMatch }, `"${loaded.version}"`)
+    }
     const now = this.options.clock()
     return { loaded, facts: decide(loaded.snapshot, command, now), now }
   }
 
-  private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], now: Date, metadata: EventMetadata): Promise<CommandResult> {
-    const snapshot = foldFacts(facts, loaded.snapshot)
+  private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot, now: Date, metadata: EventMetadata, record?: IdempotencyRecord): Promise<CommandResult> {
+    const { db, node } = this.options
+    if (facts.length === 0) {
+      // Nothing to append, but the key still answers its retries with this answer.
+      if (record) await db.transaction().execute((tx) => insertIdempotencyRecord(tx, record))
+      return { ...loaded, facts, events: [] }
+    }
     const timers = dueTimers(snapshot)
     const ctx = snapshot.context
-    const { db, node } = this.options
     const appended = await db.transaction().execute(async (tx) => {
+      // First: a concurrent request with the same key waits here for this one, then finds its answer.
+      if (record) await insertIdempotencyRecord(tx, record)
       const result = await appendToStream(tx, roomStream(roomId), loaded.version, facts.map((f) => ({ type: f.type, data: dataOf(f), metadata })))
       await upsertRoomStatus(tx, {
         room_id: roomId,
@@ -192,4 +256,17 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
     return room
   }
+}
+
+/** The outcome as it will be once written: the events' positions follow the expected version. */
+function pendingOutcome(loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot): CommandOutcome {
+  const events = facts.map((fact, i) => ({ type: fact.type, stream_position: loaded.version + i + 1, data: dataOf(fact) }))
+  return { snapshot, version: loaded.version + facts.length, facts, events }
+}
+
+/** A stored answer, if it was stored for this same request; a key reused for another is a 422. */
+function replayable(stored: StoredAnswer & { fingerprint: string }, key: { key: string; fingerprint: string }): StoredAnswer {
+  if (stored.fingerprint === key.fingerprint) return { status: stored.status, body: stored.body }
+  const message = `was used within the last ${IDEMPOTENCY_TTL_HOURS} h for another request (method, path or body differ); use a new key for a new request`
+  throw new UnprocessableError(`Idempotency-Key ${key.key} ${message}`, [{ path: 'headers.idempotency-key', message }], 'idempotency_key_reused')
 }

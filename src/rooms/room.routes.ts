@@ -4,6 +4,8 @@ import { currentUser } from '../http/current-user'
 import type { RoomCommand } from '../../machines/interview-room'
 import { ValidationError } from '../http/errors'
 import { serveRoomStream } from './room-stream'
+import { refuseIfMatch } from '../http/command-headers'
+import { commandRequest, sendAnswer, setVersionTag } from './command-http'
 import {
   EventsQuery,
   HistoryQuery,
@@ -23,8 +25,9 @@ const ROOM = '/api/interview/{room_id}'
 
 type Args<Q = unknown, B = unknown> = { query: Q; params: { room_id: string }; body: B }
 
-function command(ctx: Context, roomId: string, cmd: RoomCommand) {
-  return ctx.deps.rooms.command(currentUser(ctx), roomId, cmd, ctx.state.requestId)
+/** Runs a room command with its Idempotency-Key and If-Match headers; `body`: the validated body, if the route has one. */
+async function command(ctx: Context, roomId: string, cmd: RoomCommand, body?: unknown) {
+  sendAnswer(ctx, await ctx.deps.rooms.command(currentUser(ctx), roomId, cmd, commandRequest(ctx, body)))
 }
 
 // Authentication for every route here is applied in app.ts, before input validation.
@@ -32,8 +35,8 @@ export class RoomController {
   @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security })
   @body(StartInterviewBody)
   async start(ctx: Context, args: Args<unknown, StartInterviewBody>) {
-    ctx.status = 201
-    ctx.body = await ctx.deps.rooms.open(currentUser(ctx), args.body, ctx.state.requestId)
+    refuseIfMatch(ctx, 'start-interview creates the room; there is no version to match yet')
+    sendAnswer(ctx, await ctx.deps.rooms.open(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
   @routeConfig({ method: 'get', path: '/api/interview/rooms', summary: "The caller's rooms (admins: all), optionally by state", tags: TAG, security, request: { query: RoomListQuery } })
@@ -43,38 +46,40 @@ export class RoomController {
 
   @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: room })
   async timerStart(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'startTimer' })
+    await command(ctx, args.params.room_id, { type: 'startTimer' })
   }
 
   @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: room })
   async timerPause(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'pauseTimer' })
+    await command(ctx, args.params.room_id, { type: 'pauseTimer' })
   }
 
   @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: room })
   async timerResume(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'resumeTimer' })
+    await command(ctx, args.params.room_id, { type: 'resumeTimer' })
   }
 
   @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: room })
   @body(ResetBody)
   async timerReset(ctx: Context, args: Args<unknown, { scope: 'phase' | 'interview' }>) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'resetTimer', scope: args.body.scope })
+    await command(ctx, args.params.room_id, { type: 'resetTimer', scope: args.body.scope }, args.body)
   }
 
   @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: room })
   async skip(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'skipPhase' })
+    await command(ctx, args.params.room_id, { type: 'skipPhase' })
   }
 
   @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: room })
   async end(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'endInterview' })
+    await command(ctx, args.params.room_id, { type: 'endInterview' })
   }
 
   @routeConfig({ method: 'get', path: `${ROOM}/timer/status`, summary: 'Timer status of the current phase and the interview', tags: TAG, security, request: room })
   async timerStatus(ctx: Context, args: Args) {
-    ctx.body = await ctx.deps.rooms.status(currentUser(ctx), args.params.room_id)
+    const status = await ctx.deps.rooms.status(currentUser(ctx), args.params.room_id)
+    setVersionTag(ctx, status.version)
+    ctx.body = status
   }
 
   @routeConfig({
@@ -124,18 +129,20 @@ export class RoomController {
   @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security })
   @body(InjectProblemBody)
   async injectProblem(ctx: Context, args: Args<unknown, InjectProblemBody>) {
-    ctx.body = await ctx.deps.rooms.injectProblem(currentUser(ctx), args.body, ctx.state.requestId)
+    sendAnswer(ctx, await ctx.deps.rooms.injectProblem(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
   @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security })
   @body(InjectContextBody)
   async injectContext(ctx: Context, args: Args<unknown, InjectContextBody>) {
-    ctx.body = await ctx.deps.rooms.injectContext(currentUser(ctx), args.body, ctx.state.requestId)
+    sendAnswer(ctx, await ctx.deps.rooms.injectContext(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
   @routeConfig({ method: 'get', path: '/api/status/{room_id}', summary: 'Room summary: state, phase, connection and bot', tags: TAG, security, request: room })
   async summary(ctx: Context, args: Args) {
-    ctx.body = await ctx.deps.rooms.summary(currentUser(ctx), args.params.room_id)
+    const summary = await ctx.deps.rooms.summary(currentUser(ctx), args.params.room_id)
+    setVersionTag(ctx, summary.version)
+    ctx.body = summary
   }
 
   @routeConfig({ method: 'get', path: '/api/connections/status', summary: 'Open rooms, peers and bots (the caller’s; admins: all)', tags: TAG, security })
