@@ -10,6 +10,8 @@ import { migrateToLatest, pendingMigrations } from './db/migrate'
 import { createLogger, type Logger } from './logger'
 import { systemClock, uuid, type Clock } from './clock'
 import { createAuthService } from './auth/auth.service'
+import { REVOKED_CHANNEL } from './auth/auth.repository'
+import { RevocationCache } from './auth/revocations'
 import { createProductService } from './products/product.service'
 import { createPlanService } from './plans/plan.service'
 import { createRoomService } from './rooms/room.service'
@@ -70,7 +72,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.
-  const notifier = new EventNotifier({ url: database.kind === 'postgres' ? database.url : undefined, pool: database.pool, logger })
+  const notifier = new EventNotifier({ url: database.kind === 'postgres' ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL] })
+  // Token revocations are checked in memory: pushed by NOTIFY, re-read every poll as the backstop.
+  const revocations = new RevocationCache({ db, logger, pollMs: config.REVOCATION_POLL_MS })
+  notifier.on('message', (channel, payload) => channel === REVOKED_CHANNEL && revocations.announced(payload))
   runtime.on('appended', () => notifier.appended())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
@@ -96,7 +101,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     databaseKind: database.kind,
     clock,
     version: VERSION,
-    auth: createAuthService({ db, config, clock, newId: uuid }),
+    auth: createAuthService({ db, config, clock, newId: uuid, revocations }),
     products: createProductService({ db, clock, newId: uuid }),
     plans,
     rooms,
@@ -106,6 +111,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     readiness,
   })
   await notifier.start()
+  await revocations.start()
   await subscription.start()
   void projector.wake()
   hub.start()
@@ -130,6 +136,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await timers.stop()
       await subscription.stop()
       await projector.idle()
+      revocations.stop()
       await notifier.close()
       if (ownsDatabase) await database.close()
     })()

@@ -32,10 +32,11 @@ export async function findIdempotencyRecord(db: Db, userId: string, key: string)
 }
 
 /**
- * Stores a command's answer under its key, in the caller's transaction. A plain insert: if another
- * request stored the key first (or is storing it now), the unique violation rolls this transaction back.
+ * Stores a command's answer under its key, alone: only for a command that appends nothing (the
+ * usual record goes in the statement that writes the facts, see writeRoomBatch). A plain insert:
+ * if another request stored the key first, the unique violation says so.
  */
-export async function insertIdempotencyRecord(tx: Tx, record: IdempotencyRecord): Promise<void> {
+export async function insertIdempotencyRecord(tx: Tx | Db, record: IdempotencyRecord): Promise<void> {
   await sql`${sql.raw(PREPARE)}
     insert into idempotency_keys (user_id, key, fingerprint, room_id, status, body)
     values (${record.userId}, ${record.key}, ${record.fingerprint}, ${record.roomId}, ${record.status}, ${JSON.stringify(record.body)}::json)`.execute(tx)

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Db } from '../db/database'
 import type { Clock } from '../clock'
 import type { Logger } from '../logger'
-import { appendToStream, ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
+import { ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
 import { ConflictError, PreconditionFailedError, UnprocessableError } from '../http/errors'
 import { isUniqueViolation } from '../db/errors'
 import {
@@ -20,7 +20,8 @@ import {
   type RoomSnapshot,
 } from '../../machines/interview-room'
 import { dataOf, factOf, roomStream } from './room-facts.schema'
-import { findRoomStatus, insertRoomSnapshot, replaceRoomTimers, upsertRoomStatus } from './room.repository'
+import { findRoomStatus } from './room.repository'
+import { GroupCommitter } from './group-commit'
 import { findIdempotencyRecord, IDEMPOTENCY_KEY_CONSTRAINT, IDEMPOTENCY_TTL_HOURS, insertIdempotencyRecord, type IdempotencyRecord, type StoredAnswer } from './idempotency.repository'
 
 export interface LoadedRoom {
@@ -74,22 +75,39 @@ export interface RoomRuntimeOptions {
   cacheSize?: number
   /** How long after a timer is due its writer keeps the lease before another process may fire it. */
   leaseGraceMs?: number
+  /** Group-commit statements in flight at once (1 on the embedded database: it has one connection). */
+  writers?: number
 }
 
 /**
  * Runs room commands: load (cache + events since), decide, append at the expected version with
- * the inline projection and timers in one transaction, retry on conflict. Any process may serve
+ * the inline projection and timers in one statement (group-committed with other rooms' commands),
+ * retry on conflict. Any process may serve
  * any room; the stream's unique position is the only fence, the cache only a cache.
  */
-export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
+/** A command answered (or failed), for the latency histograms of /metrics. */
+export interface ExecutedCommand {
+  roomId: string
+  command: RoomCommand
+  /** From the call to the answer, including the wait for this room's earlier commands. */
+  seconds: number
+  ok: boolean
+  /** For a fired timer that appended a fact: from the deadline to its commit. */
+  dueToCommitSeconds?: number
+}
+
+export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; executed: [ExecutedCommand] }> {
   /** Counters read by /metrics. */
   readonly stats = { conflicts: 0, exhausted: 0 }
   private readonly cache = new Map<string, LoadedRoom>()
+  /** A room's owner never changes: once known, never read again (bounded like the cache). */
+  private readonly owners = new Map<string, string>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly snapshotEvery: number
   private readonly retryForMs: number
   private readonly cacheSize: number
   readonly leaseGraceMs: number
+  readonly committer: GroupCommitter
 
   constructor(private readonly options: RoomRuntimeOptions) {
     super()
@@ -97,6 +115,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     this.retryForMs = options.retryForMs ?? 5_000
     this.cacheSize = options.cacheSize ?? 10_000
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
+    this.committer = new GroupCommitter({ db: options.db, logger: options.logger, node: options.node, leaseGraceMs: this.leaseGraceMs, writers: options.writers })
   }
 
   get node(): string {
@@ -105,7 +124,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
 
   /** Commands to one room run one at a time in this process; other processes are fenced by the store. */
   async execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
-    const { result } = await this.enqueue(roomId, () => this.executeWithRetry(roomId, command, metadata, {}))
+    const { result } = await this.enqueue(roomId, command, () => this.executeWithRetry(roomId, command, metadata, {}))
     return result!
   }
 
@@ -116,15 +135,20 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
    * the room must be at that version (412 otherwise, nothing written).
    */
   async handle(roomId: string, command: RoomCommand, metadata: EventMetadata, guards: CommandGuards, answer: AnswerBuilder): Promise<Answered> {
-    const done = await this.enqueue(roomId, () => this.executeWithRetry(roomId, command, metadata, guards, answer))
+    const done = await this.enqueue(roomId, command, () => this.executeWithRetry(roomId, command, metadata, guards, answer))
     if (done.answer) return { ...done.answer, replayed: done.result === undefined }
     return { ...answer(done.result!, this.options.clock()), replayed: false }
   }
 
-  private enqueue<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+  private enqueue<T extends { result?: CommandResult }>(roomId: string, command: RoomCommand, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(roomId) ?? Promise.resolve()
+    const started = performance.now()
     const run = previous.catch(() => undefined).then(work)
     this.queues.set(roomId, run)
+    run.then(
+      (done) => this.executed(roomId, command, started, true, done.result),
+      () => this.executed(roomId, command, started, false),
+    )
     void run.finally(() => {
       if (this.queues.get(roomId) === run) this.queues.delete(roomId)
     }).catch(() => undefined)
@@ -143,6 +167,22 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     if (newer.length === 0) return this.remember(roomId, base)
     const snapshot = foldFacts(newer.map(factOf), base.snapshot)
     return this.remember(roomId, { snapshot, version: newer[newer.length - 1]!.stream_position })
+  }
+
+  /** The room's owner, or undefined when there is no such room; from memory once known. */
+  async ownerOf(roomId: string): Promise<string | undefined> {
+    const known = this.owners.get(roomId)
+    if (known !== undefined) return known
+    const { snapshot, version } = this.cache.get(roomId) ?? (await this.load(roomId))
+    return version > 0 ? snapshot.context.owner_id : undefined
+  }
+
+  private executed(roomId: string, command: RoomCommand, started: number, ok: boolean, result?: CommandResult): void {
+    if (this.listenerCount('executed') === 0) return
+    const seconds = (performance.now() - started) / 1000
+    const fired = command.type === 'timerDue' && result && result.facts.length > 0
+    const dueToCommitSeconds = fired ? (this.options.clock().getTime() - Date.parse(command.due_at)) / 1000 : undefined
+    this.emit('executed', { roomId, command, seconds, ok, dueToCommitSeconds })
   }
 
   forget(roomId: string): void {
@@ -164,7 +204,18 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
         const stored = await findIdempotencyRecord(this.options.db, key.userId, key.key)
         if (stored) return { answer: replayable(stored, key) }
       }
-      const { loaded, facts, now } = await this.decideOnLatest(roomId, command, guards.ifMatch)
+      let decision: Awaited<ReturnType<RoomRuntime['decideOnLatest']>>
+      try {
+        decision = await this.decideOnLatest(roomId, command, guards.ifMatch)
+      } catch (error) {
+        // The room may have moved on because the first request with this key committed after the
+        // lookup above (on another process): then its answer is the answer, not this refusal.
+        const refused = error instanceof CommandRefused || error instanceof PreconditionFailedError
+        const stored = key && refused ? await findIdempotencyRecord(this.options.db, key.userId, key.key) : undefined
+        if (stored) return { answer: replayable(stored, key!) }
+        throw error
+      }
+      const { loaded, facts, now } = decision
       const snapshot = foldFacts(facts, loaded.snapshot)
       const record: IdempotencyRecord | undefined = key && { ...key, roomId, ...build!(pendingOutcome(loaded, facts, snapshot), now) }
       if (facts.length === 0 && !record) return { result: { ...loaded, facts, events: [] } }
@@ -214,19 +265,23 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   }
 
   private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot, now: Date, metadata: EventMetadata, record?: IdempotencyRecord): Promise<CommandResult> {
-    const { db, node } = this.options
     if (facts.length === 0) {
       // Nothing to append, but the key still answers its retries with this answer.
-      if (record) await db.transaction().execute((tx) => insertIdempotencyRecord(tx, record))
+      if (record) await insertIdempotencyRecord(this.options.db, record)
       return { ...loaded, facts, events: [] }
     }
     const timers = dueTimers(snapshot)
     const ctx = snapshot.context
-    const appended = await db.transaction().execute(async (tx) => {
-      // First: a concurrent request with the same key waits here for this one, then finds its answer.
-      if (record) await insertIdempotencyRecord(tx, record)
-      const result = await appendToStream(tx, roomStream(roomId), loaded.version, facts.map((f) => ({ type: f.type, data: dataOf(f), metadata })))
-      await upsertRoomStatus(tx, {
+    const version = loaded.version + facts.length
+    const persisted = persistSnapshot(snapshot)
+    const periodic = Math.floor(loaded.version / this.snapshotEvery) !== Math.floor(version / this.snapshotEvery)
+    // One statement, shared with other rooms' commands: see GroupCommitter and writeRoomBatch.
+    const events = await this.committer.write({
+      roomId,
+      streamId: roomStream(roomId),
+      expectedVersion: loaded.version,
+      events: facts.map((f) => ({ type: f.type, data: dataOf(f), metadata })),
+      status: {
         room_id: roomId,
         owner_id: ctx.owner_id,
         session_id: ctx.session_id,
@@ -234,26 +289,28 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
         state: roomState(snapshot),
         current_sequence: ctx.phases[ctx.index]?.sequence ?? null,
         deadline: ctx.deadline ? new Date(ctx.deadline) : null,
-        version: result.nextVersion,
-        snapshot: persistSnapshot(snapshot),
+        version,
+        snapshot: persisted,
         opened_at: new Date(ctx.opened_at ?? now),
         updated_at: now,
-      })
-      await replaceRoomTimers(tx, roomId, timers, node, this.leaseGraceMs)
-      if (Math.floor(loaded.version / this.snapshotEvery) !== Math.floor(result.nextVersion / this.snapshotEvery)) {
-        await insertRoomSnapshot(tx, { room_id: roomId, version: result.nextVersion, snapshot: persistSnapshot(snapshot), at: new Date(facts[facts.length - 1]!.at) })
-      }
-      return result
+      },
+      timers,
+      snapshot: periodic ? { version, snapshot: persisted, at: new Date(facts[facts.length - 1]!.at) } : undefined,
+      idempotency: record,
     })
-    const room = this.remember(roomId, { snapshot, version: appended.nextVersion })
-    this.emit('appended', { roomId, events: appended.events, snapshot, version: appended.nextVersion, timers })
-    return { ...room, facts, events: appended.events }
+    const room = this.remember(roomId, { snapshot, version })
+    this.emit('appended', { roomId, events, snapshot, version, timers })
+    return { ...room, facts, events }
   }
 
   private remember(roomId: string, room: LoadedRoom): LoadedRoom {
     this.cache.delete(roomId)
     this.cache.set(roomId, room)
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
+    if (room.version > 0 && !this.owners.has(roomId)) {
+      this.owners.set(roomId, room.snapshot.context.owner_id)
+      if (this.owners.size > this.cacheSize) this.owners.delete(this.owners.keys().next().value!)
+    }
     return room
   }
 }
