@@ -190,9 +190,10 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
   }
 
   /**
-   * `answer` set and `result` undefined: a stored answer replayed. Each attempt looks the key up
-   * first: a request that lost the race for its key (the key's unique row, or the stream position,
-   * rolled its write back) finds the winner's answer on the next attempt.
+   * `answer` set and `result` undefined: a stored answer replayed. The key is not read before the
+   * first write: its unique row is the fence. A retry of an answered request either is refused by
+   * the room as it is now, or decides new facts whose write fails on the key; both then look the
+   * key up and answer the stored answer. So a first request costs no read, a retry a few.
    */
   private async executeWithRetry(roomId: string, command: RoomCommand, metadata: EventMetadata, guards: CommandGuards, build?: AnswerBuilder): Promise<{ result?: CommandResult; answer?: StoredAnswer }> {
     // Bounded by time, not by count: a process with a queue of commands for the same room wins
@@ -200,7 +201,8 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     const giveUpAt = Date.now() + this.retryForMs
     const key = build ? guards.idempotency : undefined
     for (let attempt = 0; ; attempt++) {
-      if (key) {
+      // After a conflict: the stream moved, or the key is taken (by a request that may be this one's first try).
+      if (key && attempt > 0) {
         const stored = await findIdempotencyRecord(this.options.db, key.userId, key.key)
         if (stored) return { answer: replayable(stored, key) }
       }
@@ -208,8 +210,8 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       try {
         decision = await this.decideOnLatest(roomId, command, guards.ifMatch)
       } catch (error) {
-        // The room may have moved on because the first request with this key committed after the
-        // lookup above (on another process): then its answer is the answer, not this refusal.
+        // The room may have moved on because of the first request with this key (this one's first
+        // try, or one on another process): then its answer is the answer, not this refusal.
         const refused = error instanceof CommandRefused || error instanceof PreconditionFailedError
         const stored = key && refused ? await findIdempotencyRecord(this.options.db, key.userId, key.key) : undefined
         if (stored) return { answer: replayable(stored, key!) }
