@@ -48,7 +48,8 @@ export async function deleteExpiredIdempotencyKeys(db: Db, limit: number): Promi
     delete from idempotency_keys where (user_id, key) in (
       select user_id, key from idempotency_keys
        where created_at <= now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
-       limit ${limit})`.execute(db)
+       limit ${limit}
+         for update skip locked)`.execute(db)
   return Number(result.numAffectedRows ?? 0)
 }
 

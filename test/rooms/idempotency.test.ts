@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { expect } from 'chai'
 import { sql } from 'kysely'
 import { ctx } from '../support/context'
+import { newRuntime, newScheduler } from '../support/runtime'
 import { api, newUser, type Reply, type TestUser } from '../support/http'
-import { expectFieldError, expectRefused, longPhases, newRoomId, openRoom, phaseBody, roomPath, runningRoom, storedEvents, timerStatus } from '../support/rooms'
+import { expectFieldError, expectRefused, longPhases, newRoomId, openRoom, phaseBody, roomPath, runningRoom, storedEvents, timerStatus, waitFor } from '../support/rooms'
 
 const keyed = (user: TestUser, key: string, body?: unknown) => ({ token: user.token, body, headers: { 'Idempotency-Key': key } })
 
@@ -134,9 +135,7 @@ describe('Idempotency-Key on room commands', () => {
 
   it('acts once when two runtimes on one database race with the same key (the key row is the fence)', async () => {
     const { roomId } = await runningRoom(user)
-    const { RoomRuntime } = await import('../../src/rooms/room-runtime')
-    const { db } = ctx().database
-    const runtimes = ['one', 'two'].map((node) => new RoomRuntime({ db, clock: () => new Date(), logger: ctx().service.logger, node }))
+    const runtimes = [newRuntime('one'), newRuntime('two')]
     const guards = { idempotency: { userId: user.id, key: 'raced', fingerprint: 'f' } }
     const answer = (outcome: { version: number }) => ({ status: 200, body: { version: outcome.version } })
     for (const runtime of runtimes) await runtime.load(roomId)
@@ -188,6 +187,21 @@ describe('Idempotency-Key on room commands', () => {
     expect(later.body.context_id).to.not.equal(first.body.context_id)
     expect(await storedEvents(roomId)).to.equal(4)
     expect(await storedKeys(user), 'the expired row was replaced').to.equal(1)
+  })
+
+  it('deletes keys older than 24 h with the timer poll, and keeps the others', async () => {
+    const { roomId } = await runningRoom(user)
+    for (const key of ['old', 'new']) await api('POST', '/api/inject-custom-context', keyed(user, key, { room_id: roomId, context_text: key }))
+    await sql`update idempotency_keys set created_at = now() - interval '25 hours' where user_id = ${user.id} and key = 'old'`.execute(ctx().database.db)
+    const scheduler = newScheduler(newRuntime(), 50)
+    scheduler.start()
+    try {
+      await waitFor(async () => (await storedKeys(user)) === 1, 5_000, 'the expired key to be deleted')
+    } finally {
+      await scheduler.stop()
+    }
+    const left = await ctx().database.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', user.id).execute()
+    expect(left.map((r) => r.key)).to.deep.equal(['new'])
   })
 
   for (const [what, value] of [
@@ -255,10 +269,7 @@ describe('If-Match on room commands', () => {
   it('answers 412, not 409, when another process moved the room on behind this one’s cache', async () => {
     const { roomId } = await runningRoom(user)
     // Written straight through a second runtime: this process's cached room is now behind.
-    const { RoomRuntime } = await import('../../src/rooms/room-runtime')
-    const service = ctx().service
-    const other = new RoomRuntime({ db: ctx().database.db, clock: () => new Date(), logger: service.logger, node: 'other' })
-    await other.execute(roomId, { type: 'pauseTimer' }, {})
+    await newRuntime('other').execute(roomId, { type: 'pauseTimer' }, {})
     const stale = await api('POST', roomPath(roomId, 'timer/pause'), ifMatch('"2"'))
     expect(stale.status, stale.text).to.equal(412)
     expect(stale.body.error.details.current_version).to.equal(3)
