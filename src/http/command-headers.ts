@@ -11,7 +11,7 @@ export interface CommandHeaders {
 }
 
 /** 1–255 of letters, digits and `-_.:~+/=`: a UUID, a ULID or base64 fits; no spaces, quotes or commas. */
-const KEY = /^[A-Za-z0-9\-_.:~+/=]{1,255}$/
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9\-_.:~+/=]{1,255}$/
 // An entity tag as the room's ETag is written: a whole number in double quotes.
 const VERSION_TAG = /^"(\d{1,10})"$/
 
@@ -25,7 +25,7 @@ function idempotencyKeyOf(ctx: Context): string | undefined {
   if (raw === undefined) return undefined
   // The IETF draft writes the key as a quoted string; most clients send it bare. Both are the same key.
   const value = typeof raw === 'string' ? raw.trim().replace(/^"(.*)"$/, '$1') : ''
-  if (!KEY.test(value)) {
+  if (!IDEMPOTENCY_KEY.test(value)) {
     const message = 'must be 1–255 characters of letters, digits and - _ . : ~ + / =, sent once (a UUID is a good key)'
     throw new ValidationError(`Invalid Idempotency-Key header: ${message}`, [{ path: 'headers.idempotency-key', message }])
   }

@@ -7,6 +7,7 @@ import { serveRoomStream } from './room-stream'
 import { refuseIfMatch } from '../http/command-headers'
 import { commandRequest, sendAnswer, setVersionTag } from './command-http'
 import {
+  CommandHeaders,
   EventsQuery,
   HistoryQuery,
   InjectContextBody,
@@ -15,12 +16,14 @@ import {
   RoomListQuery,
   RoomParams,
   StartInterviewBody,
+  StartInterviewHeaders,
   StateQuery,
 } from './room.schemas'
 
 const TAG = ['Interview rooms']
 const security = [{ bearerAuth: [] }]
 const room = { params: RoomParams }
+const roomCommand = { params: RoomParams, headers: CommandHeaders }
 const ROOM = '/api/interview/{room_id}'
 
 type Args<Q = unknown, B = unknown> = { query: Q; params: { room_id: string }; body: B }
@@ -32,7 +35,7 @@ async function command(ctx: Context, roomId: string, cmd: RoomCommand, body?: un
 
 // Authentication for every route here is applied in app.ts, before input validation.
 export class RoomController {
-  @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security })
+  @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security, request: { headers: StartInterviewHeaders } })
   @body(StartInterviewBody)
   async start(ctx: Context, args: Args<unknown, StartInterviewBody>) {
     refuseIfMatch(ctx, 'start-interview creates the room; there is no version to match yet')
@@ -44,33 +47,33 @@ export class RoomController {
     ctx.body = await ctx.deps.rooms.list(currentUser(ctx), args.query)
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: roomCommand })
   async timerStart(ctx: Context, args: Args) {
     await command(ctx, args.params.room_id, { type: 'startTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: roomCommand })
   async timerPause(ctx: Context, args: Args) {
     await command(ctx, args.params.room_id, { type: 'pauseTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: roomCommand })
   async timerResume(ctx: Context, args: Args) {
     await command(ctx, args.params.room_id, { type: 'resumeTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: roomCommand })
   @body(ResetBody)
   async timerReset(ctx: Context, args: Args<unknown, { scope: 'phase' | 'interview' }>) {
     await command(ctx, args.params.room_id, { type: 'resetTimer', scope: args.body.scope }, args.body)
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: roomCommand })
   async skip(ctx: Context, args: Args) {
     await command(ctx, args.params.room_id, { type: 'skipPhase' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: room })
+  @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: roomCommand })
   async end(ctx: Context, args: Args) {
     await command(ctx, args.params.room_id, { type: 'endInterview' })
   }
@@ -126,13 +129,13 @@ export class RoomController {
     ctx.body = await ctx.deps.rooms.stateAt(currentUser(ctx), args.params.room_id, args.query)
   }
 
-  @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security })
+  @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security, request: { headers: CommandHeaders } })
   @body(InjectProblemBody)
   async injectProblem(ctx: Context, args: Args<unknown, InjectProblemBody>) {
     sendAnswer(ctx, await ctx.deps.rooms.injectProblem(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
-  @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security })
+  @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security, request: { headers: CommandHeaders } })
   @body(InjectContextBody)
   async injectContext(ctx: Context, args: Args<unknown, InjectContextBody>) {
     sendAnswer(ctx, await ctx.deps.rooms.injectContext(currentUser(ctx), args.body, commandRequest(ctx, args.body)))

@@ -299,3 +299,16 @@ describe('If-Match on room commands', () => {
     expectReplay(first, again)
   })
 })
+
+describe('the command headers in /openapi.json', () => {
+  it('documents Idempotency-Key on every room command and If-Match on those of an existing room', async () => {
+    const doc = (await api('GET', '/openapi.json')).body
+    const headersOf = (path: string) => (doc.paths[path].post.parameters ?? []).filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name).sort()
+    for (const suffix of ['timer/start', 'timer/pause', 'timer/resume', 'timer/reset', 'phase/next', 'end']) {
+      expect(headersOf(`/api/interview/{room_id}/${suffix}`), suffix).to.deep.equal(['idempotency-key', 'if-match'])
+    }
+    expect(headersOf('/api/inject-problem')).to.deep.equal(['idempotency-key', 'if-match'])
+    expect(headersOf('/api/inject-custom-context')).to.deep.equal(['idempotency-key', 'if-match'])
+    expect(headersOf('/api/start-interview')).to.deep.equal(['idempotency-key'])
+  })
+})
