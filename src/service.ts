@@ -67,7 +67,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   const db = database.db
   const node = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`
-  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY })
+  // Two group-commit statements in flight on PostgreSQL (one fills while the other commits); the
+  // embedded database has one connection, so one.
+  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: database.kind === 'postgres' ? 2 : 1 })
   const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
   const plans = createPlanService({ db, clock, newId: uuid })
 

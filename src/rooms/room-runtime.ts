@@ -130,7 +130,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
 
   /**
    * Runs a client's command and answers it. With an idempotency key the answer is built before the
-   * write and stored in the same transaction as the facts; a request that finds its key stored is
+   * write and stored in the statement that writes the facts; a request that finds its key stored is
    * answered with that answer and writes nothing (another request, same key: 422). With If-Match
    * the room must be at that version (412 otherwise, nothing written).
    */

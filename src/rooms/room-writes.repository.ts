@@ -43,13 +43,20 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * version check. Rows are inserted in stream order, so two concurrent batches take the unique
  * key's locks in the same order and cannot deadlock on each other.
  *
- * Seam for other per-command rows written with the facts: an unnest of their columns keyed by
- * `ord` (the command's 1-based position in `writes`) and one more CTE inserting
- * `from won w join <rows> r on r.ord = w.ord`; it then commits or not with the command's facts, in
- * the same statement. The idempotency record goes in that way, as a plain insert: a key another
- * request stored first (or is storing now: the insert waits for it) fails the statement with a
- * unique violation on idempotency_keys_pk, GroupCommitter then writes the batch's commands one by
- * one, and only that command fails; the runtime then finds the stored answer.
+ * Seam for one more row per command written with its facts (an idempotency record, say): give
+ * RoomWrite an optional field, add an unnest of its columns keyed by `ord` (the command's 1-based
+ * position in `writes`; a null entry for commands without one) and one more CTE inserting
+ * `… from won w join <rows> r on r.ord = w.ord`: the row then commits exactly when the command's
+ * facts do, in the same statement. Prefer `on conflict do nothing` and a `returning` the caller
+ * checks; a row that violates a constraint fails the whole statement, and GroupCommitter then
+ * writes that batch one command per statement, so the error still reaches only its own command.
+ * A new room_status column goes into `cmd` and the `status` CTE's insert (and update) lists.
+ *
+ * The idempotency record goes in that way, but as a plain insert, not `on conflict do nothing`:
+ * its row and the command's facts must commit together or not at all, and a key another request
+ * stored first (or is storing now: the insert waits for it) must stop the facts too. So it fails
+ * the statement with a unique violation on idempotency_keys_pk, GroupCommitter writes the batch's
+ * commands one by one, only that command fails, and the runtime then answers the stored answer.
  */
 export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, leaseGraceMs: number): Promise<Map<string, WrittenRow[]>> {
   const events = writes.flatMap((w, i) => w.events.map((e, n) => ({ ord: i + 1, n: n + 1, e })))
