@@ -23,7 +23,7 @@ describe('Idempotency-Key across processes and restarts', function () {
   })
 
   const start = async () => {
-    const server = await spawnServer(processDatabaseEnv(), 90_000)
+    const server = await spawnServer(processDatabaseEnv())
     servers.push(server)
     return server
   }
