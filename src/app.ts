@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Koa {
     .use(
       cors({
         origin: (ctx) => (corsOrigins.has('*') ? '*' : corsOrigins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
-        exposeHeaders: ['X-Request-Id', 'Retry-After'],
+        exposeHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'Idempotent-Replayed'],
         maxAge: 600,
       }),
     )

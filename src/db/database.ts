@@ -4,6 +4,7 @@ import type { RevokedTokenTable } from './revoked-token.table'
 import type { ProductTable } from './product.table'
 import type { EventTable } from './event.table'
 import type { ProjectionCheckpointTable, RoomOverviewTable, UserRoomTable } from './projection.table'
+import type { IdempotencyKeyTable } from './idempotency.table'
 import type { InterviewPlanTable, RoomSnapshotTable, RoomStatusTable, RoomTimerTable } from './room.table'
 
 export interface Database {
@@ -18,6 +19,7 @@ export interface Database {
   projection_checkpoints: ProjectionCheckpointTable
   room_overview: RoomOverviewTable
   user_rooms: UserRoomTable
+  idempotency_keys: IdempotencyKeyTable
 }
 
 export type Db = Kysely<Database>

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'conflict'
   | 'concurrency_conflict'
   | 'invalid_state'
+  | 'precondition_failed'
+  | 'idempotency_key_reused'
   | 'rate_limited'
   | 'database_unavailable'
   | 'unavailable'
@@ -61,6 +63,20 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, details?: unknown, code: ErrorCode = 'conflict') {
     super(409, code, message, details)
+  }
+}
+
+/** 412: the request's If-Match names a version the resource has moved on from; nothing was done. */
+export class PreconditionFailedError extends AppError {
+  constructor(message: string, details: unknown, etag: string) {
+    super(412, 'precondition_failed', message, details, { ETag: etag })
+  }
+}
+
+/** 422: the request is well formed but cannot be done as asked (an idempotency key reused for another request). */
+export class UnprocessableError extends AppError {
+  constructor(message: string, details: ErrorDetail[], code: ErrorCode) {
+    super(422, code, message, details)
   }
 }
 

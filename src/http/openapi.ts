@@ -21,8 +21,10 @@ export const ERROR_DESCRIPTIONS = {
   403: 'Signed in, but not allowed to do this',
   404: 'No such resource, or one this user may not see',
   409: 'Conflicts with the current state (`details` gives the state and the commands it allows) or with an existing resource',
+  412: 'If-Match names a version the room has moved past (`details` gives the current version); nothing was written',
   413: 'The request body is larger than the configured limit',
   415: 'The request body is not JSON in UTF-8',
+  422: 'This Idempotency-Key was used within 24 h for another request (another body, route or room); nothing was written',
   429: 'Too many attempts; retry after the number of seconds in Retry-After',
   503: 'A dependency (the database) or the service is unavailable; retry shortly',
 } as const

@@ -3,7 +3,8 @@ import type { Db } from '../db/database'
 import type { Clock } from '../clock'
 import type { Logger } from '../logger'
 import { ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
-import { ConflictError } from '../http/errors'
+import { ConflictError, PreconditionFailedError, UnprocessableError } from '../http/errors'
+import { isUniqueViolation } from '../db/errors'
 import {
   CommandRefused,
   decide,
@@ -21,6 +22,7 @@ import {
 import { dataOf, factOf, roomStream } from './room-facts.schema'
 import { findRoomStatus } from './room.repository'
 import { GroupCommitter } from './group-commit'
+import { findIdempotencyRecord, IDEMPOTENCY_KEY_CONSTRAINT, IDEMPOTENCY_TTL_HOURS, insertIdempotencyRecord, type IdempotencyRecord, type StoredAnswer } from './idempotency.repository'
 
 export interface LoadedRoom {
   snapshot: RoomSnapshot
@@ -30,6 +32,27 @@ export interface LoadedRoom {
 export interface CommandResult extends LoadedRoom {
   facts: RoomFact[]
   events: StoredEvent[]
+}
+
+/** What a client's command may carry to make a retry or a race safe (see {@link RoomRuntime.handle}). */
+export interface CommandGuards {
+  /** If-Match: the room must be at one of these versions, or 412 and nothing is written. */
+  ifMatch?: number[]
+  /** Idempotency-Key: the answer is stored with the facts, and a retry is answered with it. */
+  idempotency?: { userId: string; key: string; fingerprint: string }
+}
+
+/** A command's outcome as its answer is built from it; with a key, before anything is written. */
+export interface CommandOutcome extends LoadedRoom {
+  facts: RoomFact[]
+  events: Array<Pick<StoredEvent, 'type' | 'stream_position' | 'data'>>
+}
+
+export type AnswerBuilder = (outcome: CommandOutcome, now: Date) => StoredAnswer
+
+export interface Answered extends StoredAnswer {
+  /** True when this is the stored answer to an earlier request with the same key. */
+  replayed: boolean
 }
 
 export interface AppendedEvent {
@@ -100,13 +123,30 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
   }
 
   /** Commands to one room run one at a time in this process; other processes are fenced by the store. */
-  execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
+  async execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
+    const { result } = await this.enqueue(roomId, command, () => this.executeWithRetry(roomId, command, metadata, {}))
+    return result!
+  }
+
+  /**
+   * Runs a client's command and answers it. With an idempotency key the answer is built before the
+   * write and stored in the statement that writes the facts; a request that finds its key stored is
+   * answered with that answer and writes nothing (another request, same key: 422). With If-Match
+   * the room must be at that version (412 otherwise, nothing written).
+   */
+  async handle(roomId: string, command: RoomCommand, metadata: EventMetadata, guards: CommandGuards, answer: AnswerBuilder): Promise<Answered> {
+    const done = await this.enqueue(roomId, command, () => this.executeWithRetry(roomId, command, metadata, guards, answer))
+    if (done.answer) return { ...done.answer, replayed: done.result === undefined }
+    return { ...answer(done.result!, this.options.clock()), replayed: false }
+  }
+
+  private enqueue<T extends { result?: CommandResult }>(roomId: string, command: RoomCommand, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(roomId) ?? Promise.resolve()
     const started = performance.now()
-    const run = previous.catch(() => undefined).then(() => this.executeWithRetry(roomId, command, metadata))
+    const run = previous.catch(() => undefined).then(work)
     this.queues.set(roomId, run)
     run.then(
-      (result) => this.executed(roomId, command, started, true, result),
+      (done) => this.executed(roomId, command, started, true, done.result),
       () => this.executed(roomId, command, started, false),
     )
     void run.finally(() => {
@@ -151,17 +191,43 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     this.cache.delete(roomId)
   }
 
-  private async executeWithRetry(roomId: string, command: RoomCommand, metadata: EventMetadata): Promise<CommandResult> {
+  /**
+   * `answer` set and `result` undefined: a stored answer replayed. The key is not read before the
+   * first write: its unique row is the fence. A retry of an answered request either is refused by
+   * the room as it is now, or decides new facts whose write fails on the key; both then look the
+   * key up and answer the stored answer. So a first request costs no read, a retry a few.
+   */
+  private async executeWithRetry(roomId: string, command: RoomCommand, metadata: EventMetadata, guards: CommandGuards, build?: AnswerBuilder): Promise<{ result?: CommandResult; answer?: StoredAnswer }> {
     // Bounded by time, not by count: a process with a queue of commands for the same room wins
     // round after round, and a fixed number of tries would starve the other writer.
     const giveUpAt = Date.now() + this.retryForMs
+    const key = build ? guards.idempotency : undefined
     for (let attempt = 0; ; attempt++) {
-      const { loaded, facts, now } = await this.decideOnLatest(roomId, command)
-      if (facts.length === 0) return { ...loaded, facts, events: [] }
+      // After a conflict: the stream moved, or the key is taken (by a request that may be this one's first try).
+      if (key && attempt > 0) {
+        const stored = await findIdempotencyRecord(this.options.db, key.userId, key.key)
+        if (stored) return { answer: replayable(stored, key) }
+      }
+      let decision: Awaited<ReturnType<RoomRuntime['decideOnLatest']>>
       try {
-        return await this.commit(roomId, loaded, facts, now, { ...metadata, node: this.options.node })
+        decision = await this.decideOnLatest(roomId, command, guards.ifMatch)
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error
+        // The room may have moved on because of the first request with this key (this one's first
+        // try, or one on another process): then its answer is the answer, not this refusal.
+        const refused = error instanceof CommandRefused || error instanceof PreconditionFailedError
+        const stored = key && refused ? await findIdempotencyRecord(this.options.db, key.userId, key.key) : undefined
+        if (stored) return { answer: replayable(stored, key!) }
+        throw error
+      }
+      const { loaded, facts, now } = decision
+      const snapshot = foldFacts(facts, loaded.snapshot)
+      const record: IdempotencyRecord | undefined = key && { ...key, roomId, ...build!(pendingOutcome(loaded, facts, snapshot), now) }
+      if (facts.length === 0 && !record) return { result: { ...loaded, facts, events: [] } }
+      try {
+        const result = await this.commit(roomId, loaded, facts, snapshot, now, { ...metadata, node: this.options.node }, record)
+        return { result, answer: record && { status: record.status, body: record.body } }
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) && !isUniqueViolation(error, IDEMPOTENCY_KEY_CONSTRAINT)) throw error
         this.cache.delete(roomId)
         this.stats.conflicts++
         if (Date.now() >= giveUpAt) {
@@ -181,9 +247,10 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
    * the conflict drops it, so the next attempt goes through load(). A refusal or a no-op on the
    * cached room may only mean the cache is behind, so those are decided again on the stored room.
    */
-  private async decideOnLatest(roomId: string, command: RoomCommand): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
+  private async decideOnLatest(roomId: string, command: RoomCommand, ifMatch?: number[]): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
     const cached = this.cache.get(roomId)
-    if (cached) {
+    // A cached room at another version than If-Match names may only be behind: look at the store.
+    if (cached && (!ifMatch || ifMatch.includes(cached.version))) {
       const now = this.options.clock()
       try {
         const facts = decide(cached.snapshot, command, now)
@@ -193,12 +260,20 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       }
     }
     const loaded = await this.load(roomId)
+    if (ifMatch && !ifMatch.includes(loaded.version)) {
+      const tags = ifMatch.map((v) => `"${v}"`).join(', ')
+      throw new PreconditionFailedError(`Room ${roomId} is at version ${loaded.version}, not ${tags} (If-Match); nothing was done`, { room_id: roomId, current_version: loaded.version, if_match: ifMatch }, `"${loaded.version}"`)
+    }
     const now = this.options.clock()
     return { loaded, facts: decide(loaded.snapshot, command, now), now }
   }
 
-  private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], now: Date, metadata: EventMetadata): Promise<CommandResult> {
-    const snapshot = foldFacts(facts, loaded.snapshot)
+  private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot, now: Date, metadata: EventMetadata, record?: IdempotencyRecord): Promise<CommandResult> {
+    if (facts.length === 0) {
+      // Nothing to append, but the key still answers its retries with this answer.
+      if (record) await insertIdempotencyRecord(this.options.db, record)
+      return { ...loaded, facts, events: [] }
+    }
     const timers = dueTimers(snapshot)
     const ctx = snapshot.context
     const version = loaded.version + facts.length
@@ -225,6 +300,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       },
       timers,
       snapshot: periodic ? { version, snapshot: persisted, at: new Date(facts[facts.length - 1]!.at) } : undefined,
+      idempotency: record,
     })
     const room = this.remember(roomId, { snapshot, version })
     this.emit('appended', { roomId, events, snapshot, version, timers })
@@ -241,4 +317,17 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     }
     return room
   }
+}
+
+/** The outcome as it will be once written: the events' positions follow the expected version. */
+function pendingOutcome(loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot): CommandOutcome {
+  const events = facts.map((fact, i) => ({ type: fact.type, stream_position: loaded.version + i + 1, data: dataOf(fact) }))
+  return { snapshot, version: loaded.version + facts.length, facts, events }
+}
+
+/** A stored answer, if it was stored for this same request; a key reused for another is a 422. */
+function replayable(stored: StoredAnswer & { fingerprint: string }, key: { key: string; fingerprint: string }): StoredAnswer {
+  if (stored.fingerprint === key.fingerprint) return { status: stored.status, body: stored.body }
+  const message = `was used within the last ${IDEMPOTENCY_TTL_HOURS} h for another request (method, path or body differ); use a new key for a new request`
+  throw new UnprocessableError(`Idempotency-Key ${key.key} ${message}`, [{ path: 'headers.idempotency-key', message }], 'idempotency_key_reused')
 }

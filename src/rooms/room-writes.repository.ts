@@ -4,6 +4,7 @@ import { PREPARE } from '../db/prepared'
 import type { NewEvent } from '../event-store'
 import type { DueTimer } from '../../machines/interview-room'
 import type { RoomStatusWrite } from './room.repository'
+import type { IdempotencyRecord } from './idempotency.repository'
 
 /** Everything one command writes: its facts at the expected version, and what they imply. */
 export interface RoomWrite {
@@ -16,6 +17,8 @@ export interface RoomWrite {
   timers: DueTimer[]
   /** A periodic snapshot, when the facts cross a multiple of the snapshot interval. */
   snapshot?: { version: number; snapshot: unknown; at: Date }
+  /** The answer stored under the request's Idempotency-Key: written if and only if the facts are. */
+  idempotency?: IdempotencyRecord
 }
 
 export interface WrittenRow {
@@ -48,10 +51,17 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * checks; a row that violates a constraint fails the whole statement, and GroupCommitter then
  * writes that batch one command per statement, so the error still reaches only its own command.
  * A new room_status column goes into `cmd` and the `status` CTE's insert (and update) lists.
+ *
+ * The idempotency record goes in that way, but as a plain insert, not `on conflict do nothing`:
+ * its row and the command's facts must commit together or not at all, and a key another request
+ * stored first (or is storing now: the insert waits for it) must stop the facts too. So it fails
+ * the statement with a unique violation on idempotency_keys_pk, GroupCommitter writes the batch's
+ * commands one by one, only that command fails, and the runtime then answers the stored answer.
  */
 export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, leaseGraceMs: number): Promise<Map<string, WrittenRow[]>> {
   const events = writes.flatMap((w, i) => w.events.map((e, n) => ({ ord: i + 1, n: n + 1, e })))
   const timers = writes.flatMap((w, i) => w.timers.map((t) => ({ ord: i + 1, t })))
+  const keys = writes.flatMap((w, i) => (w.idempotency ? [{ ord: i + 1, k: w.idempotency }] : []))
   const s = writes.map((w) => w.status)
   const result = await sql<WrittenRow>`${sql.raw(PREPARE)}
     with cmd as (
@@ -109,6 +119,15 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
       insert into room_snapshots (room_id, version, snapshot, at)
       select room_id, version, periodic::jsonb, periodic_at from won where periodic is not null
       on conflict (room_id, version) do nothing
+    ),
+    ik as (
+      select * from unnest(${keys.map((x) => x.ord)}::int[], ${keys.map((x) => x.k.userId)}::uuid[], ${keys.map((x) => x.k.key)}::text[],
+                           ${keys.map((x) => x.k.fingerprint)}::text[], ${keys.map((x) => x.k.status)}::int[], ${keys.map((x) => JSON.stringify(x.k.body))}::text[])
+             as k(ord, user_id, key, fingerprint, status, body)
+    ),
+    keyed as (
+      insert into idempotency_keys (user_id, key, fingerprint, room_id, status, body)
+      select k.user_id, k.key, k.fingerprint, w.room_id, k.status, k.body::json from won w join ik k on k.ord = w.ord
     )
     select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from heads
     union all

@@ -7,7 +7,10 @@ import { ValidationError } from '../http/errors'
 import { serveRoomStream } from './room-stream'
 import { answers } from '../http/openapi'
 import { CommandAnswer, Connections, EventStream, HistoryAnswer, InjectContextAnswer, InjectProblemAnswer, RoomList, RoomStatusAnswer, RoomSummary, StartInterviewAnswer, StateAtAnswer, StreamTokenAnswer } from './room.responses'
+import { refuseIfMatch } from '../http/command-headers'
+import { commandRequest, sendAnswer, setVersionTag } from './command-http'
 import {
+  CommandHeaders,
   EventsQuery,
   HistoryQuery,
   InjectContextBody,
@@ -16,29 +19,32 @@ import {
   RoomListQuery,
   RoomParams,
   StartInterviewBody,
+  StartInterviewHeaders,
   StateQuery,
 } from './room.schemas'
 
 const TAG = ['Interview rooms']
 const security = [{ bearerAuth: [] }]
 const room = { params: RoomParams }
+const roomCommand = { params: RoomParams, headers: CommandHeaders }
 /** What every timer and phase command answers. */
-const commandAnswers = answers(200, CommandAnswer, 404, 409)
+const commandAnswers = answers(200, CommandAnswer, 404, 409, 412, 422)
 const ROOM = '/api/interview/{room_id}'
 
 type Args<Q = unknown, B = unknown> = { query: Q; params: { room_id: string }; body: B }
 
-function command(ctx: Context, roomId: string, cmd: RoomCommand) {
-  return ctx.deps.rooms.command(currentUser(ctx), roomId, cmd, ctx.state.requestId)
+/** Runs a room command with its Idempotency-Key and If-Match headers; `body`: the validated body, if the route has one. */
+async function command(ctx: Context, roomId: string, cmd: RoomCommand, body?: unknown) {
+  sendAnswer(ctx, await ctx.deps.rooms.command(currentUser(ctx), roomId, cmd, commandRequest(ctx, body)))
 }
 
 // Authentication for every route here is applied in app.ts, before input validation.
 export class RoomController {
-  @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security, responses: answers(201, StartInterviewAnswer, 403, 409) })
+  @routeConfig({ method: 'post', path: '/api/start-interview', summary: 'Open an interview room from a stored plan or inline phases', tags: TAG, security, request: { headers: StartInterviewHeaders }, responses: answers(201, StartInterviewAnswer, 403, 409, 422) })
   @body(StartInterviewBody)
   async start(ctx: Context, args: Args<unknown, StartInterviewBody>) {
-    ctx.status = 201
-    ctx.body = await ctx.deps.rooms.open(currentUser(ctx), args.body, ctx.state.requestId)
+    refuseIfMatch(ctx, 'start-interview creates the room; there is no version to match yet')
+    sendAnswer(ctx, await ctx.deps.rooms.open(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
   @routeConfig({ method: 'get', path: '/api/interview/rooms', summary: "The caller's rooms (admins: all), optionally by state", tags: TAG, security, request: { query: RoomListQuery }, responses: answers(200, RoomList) })
@@ -46,40 +52,42 @@ export class RoomController {
     ctx.body = await ctx.deps.rooms.list(currentUser(ctx), args.query)
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: room, responses: commandAnswers })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/start`, summary: 'Start the first phase, or resume a paused one', tags: TAG, security, request: roomCommand, responses: commandAnswers })
   async timerStart(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'startTimer' })
+    await command(ctx, args.params.room_id, { type: 'startTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: room, responses: commandAnswers })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/pause`, summary: 'Pause the phase clock', tags: TAG, security, request: roomCommand, responses: commandAnswers })
   async timerPause(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'pauseTimer' })
+    await command(ctx, args.params.room_id, { type: 'pauseTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: room, responses: commandAnswers })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/resume`, summary: 'Resume a paused phase clock', tags: TAG, security, request: roomCommand, responses: commandAnswers })
   async timerResume(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'resumeTimer' })
+    await command(ctx, args.params.room_id, { type: 'resumeTimer' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: room, responses: commandAnswers })
+  @routeConfig({ method: 'post', path: `${ROOM}/timer/reset`, summary: 'Restart the phase clock (scope phase) or return to the first phase (scope interview)', tags: TAG, security, request: roomCommand, responses: commandAnswers })
   @body(ResetBody)
   async timerReset(ctx: Context, args: Args<unknown, { scope: 'phase' | 'interview' }>) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'resetTimer', scope: args.body.scope })
+    await command(ctx, args.params.room_id, { type: 'resetTimer', scope: args.body.scope }, args.body)
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: room, responses: commandAnswers })
+  @routeConfig({ method: 'post', path: `${ROOM}/phase/next`, summary: 'Skip to the next phase (completes after the last)', tags: TAG, security, request: roomCommand, responses: commandAnswers })
   async skip(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'skipPhase' })
+    await command(ctx, args.params.room_id, { type: 'skipPhase' })
   }
 
-  @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: room, responses: commandAnswers })
+  @routeConfig({ method: 'post', path: `${ROOM}/end`, summary: 'End the interview now', tags: TAG, security, request: roomCommand, responses: commandAnswers })
   async end(ctx: Context, args: Args) {
-    ctx.body = await command(ctx, args.params.room_id, { type: 'endInterview' })
+    await command(ctx, args.params.room_id, { type: 'endInterview' })
   }
 
   @routeConfig({ method: 'get', path: `${ROOM}/timer/status`, summary: 'Timer status of the current phase and the interview', tags: TAG, security, request: room, responses: answers(200, RoomStatusAnswer, 404) })
   async timerStatus(ctx: Context, args: Args) {
-    ctx.body = await ctx.deps.rooms.status(currentUser(ctx), args.params.room_id)
+    const status = await ctx.deps.rooms.status(currentUser(ctx), args.params.room_id)
+    setVersionTag(ctx, status.version)
+    ctx.body = status
   }
 
   @routeConfig({
@@ -128,21 +136,23 @@ export class RoomController {
     ctx.body = await ctx.deps.rooms.stateAt(currentUser(ctx), args.params.room_id, args.query)
   }
 
-  @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security, responses: answers(200, InjectProblemAnswer, 404, 409) })
+  @routeConfig({ method: 'post', path: '/api/inject-problem', summary: 'Inject a problem into a room (stored as a fact)', tags: TAG, security, request: { headers: CommandHeaders }, responses: answers(200, InjectProblemAnswer, 404, 409, 412, 422) })
   @body(InjectProblemBody)
   async injectProblem(ctx: Context, args: Args<unknown, InjectProblemBody>) {
-    ctx.body = await ctx.deps.rooms.injectProblem(currentUser(ctx), args.body, ctx.state.requestId)
+    sendAnswer(ctx, await ctx.deps.rooms.injectProblem(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
-  @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security, responses: answers(200, InjectContextAnswer, 404, 409) })
+  @routeConfig({ method: 'post', path: '/api/inject-custom-context', summary: 'Inject custom context into a room (stored as a fact)', tags: TAG, security, request: { headers: CommandHeaders }, responses: answers(200, InjectContextAnswer, 404, 409, 412, 422) })
   @body(InjectContextBody)
   async injectContext(ctx: Context, args: Args<unknown, InjectContextBody>) {
-    ctx.body = await ctx.deps.rooms.injectContext(currentUser(ctx), args.body, ctx.state.requestId)
+    sendAnswer(ctx, await ctx.deps.rooms.injectContext(currentUser(ctx), args.body, commandRequest(ctx, args.body)))
   }
 
   @routeConfig({ method: 'get', path: '/api/status/{room_id}', summary: 'Room summary: state, phase, connection and bot', tags: TAG, security, request: room, responses: answers(200, RoomSummary, 404) })
   async summary(ctx: Context, args: Args) {
-    ctx.body = await ctx.deps.rooms.summary(currentUser(ctx), args.params.room_id)
+    const summary = await ctx.deps.rooms.summary(currentUser(ctx), args.params.room_id)
+    setVersionTag(ctx, summary.version)
+    ctx.body = summary
   }
 
   @routeConfig({ method: 'get', path: '/api/connections/status', summary: 'Open rooms, peers and bots (the caller’s; admins: all)', tags: TAG, security, responses: answers(200, Connections) })

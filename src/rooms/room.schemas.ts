@@ -1,11 +1,31 @@
 import { z } from 'koa-swagger-decorator'
 import { Phases } from '../plans/plan.schemas'
+import { IDEMPOTENCY_KEY } from '../http/command-headers'
 
 export const RoomId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 of letters, digits, _ and -')
 export const RoomParams = z.object({ room_id: RoomId })
 
 // Stream positions are int4 in the database: a larger number is bad input, not a database error.
 const MAX_VERSION = 2_147_483_647
+
+// For the document only: the router does not read headers; src/http/command-headers.ts checks them (400 naming the header).
+const IdempotencyKeyHeader = z.string().regex(IDEMPOTENCY_KEY).optional().openapi({
+  description:
+    'Makes a retry safe: for 24 h the same key (per user) with the same request answers the first answer again (Idempotent-Replayed: true) and writes nothing; with another request it is a 422. May be sent quoted.',
+  example: '3f0c1c1e-7f0e-4f0a-9a57-5d1d9d2f6a10',
+})
+
+/** The optional headers of a command on an existing room. */
+export const CommandHeaders = z.object({
+  'idempotency-key': IdempotencyKeyHeader,
+  'if-match': z
+    .string()
+    .optional()
+    .openapi({ description: 'The room\'s version as its ETag ("7"; a list or * also): if the room has moved on, 412 with the current version, and nothing is written.', example: '"7"' }),
+})
+
+/** start-interview creates the room: an Idempotency-Key, but no If-Match. */
+export const StartInterviewHeaders = z.object({ 'idempotency-key': IdempotencyKeyHeader })
 
 export const StartInterviewBody = z
   .object({

@@ -5,7 +5,7 @@ import type { EventMetadata } from '../event-store'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, UnauthorizedError } from '../http/errors'
 import { CommandRefused, roomState, roomStatus, type Phase, type RoomCommand, type RoomSnapshot } from '../../machines/interview-room'
 import type { PlanService } from '../plans/plan.service'
-import type { RoomRuntime } from './room-runtime'
+import type { Answered, AnswerBuilder, CommandGuards, CommandOutcome, RoomRuntime } from './room-runtime'
 import { findRoomStatus } from './room.repository'
 import { findUserById } from '../auth/auth.repository'
 import { listOpenRooms, listUserRooms } from './overview.repository'
@@ -25,9 +25,24 @@ export interface RoomServiceDeps {
 
 export type RoomService = ReturnType<typeof createRoomService>
 
+/** A command request's context: its id for the log, and the headers that make a retry safe. */
+export interface CommandRequest {
+  requestId?: string
+  /** Idempotency-Key, with the fingerprint of the request it came with. */
+  idempotency?: { key: string; fingerprint: string }
+  /** If-Match: the versions the room must be at. */
+  ifMatch?: number[]
+}
+
 const OPEN_STATES = ['ready', 'running', 'paused']
 
 const metaOf = (user: AuthenticatedUser, requestId?: string): EventMetadata => ({ user_id: user.id, request_id: requestId })
+
+// Keys are the user's own: the same key from two users is two keys.
+const guardsOf = (user: AuthenticatedUser, request: CommandRequest): CommandGuards => ({
+  ifMatch: request.ifMatch,
+  idempotency: request.idempotency && { userId: user.id, ...request.idempotency },
+})
 
 export function createRoomService({ db, runtime, plans, clock, newId, warningFraction }: RoomServiceDeps) {
   const canSee = (user: AuthenticatedUser, ownerId: string) => user.role === 'admin' || ownerId === user.id
@@ -43,16 +58,23 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     return { success: true, room_id: roomId, session_id: snapshot.context.session_id, version, ...roomStatus(snapshot, now) }
   }
 
-  async function run(user: AuthenticatedUser, roomId: string, command: RoomCommand, requestId?: string) {
+  /** A timer or phase command's answer: the room's status after it and the events it appended. */
+  const commandAnswer =
+    (roomId: string): AnswerBuilder =>
+    (outcome: CommandOutcome, now: Date) => ({
+      status: 200,
+      body: {
+        ...statusPayload(roomId, outcome.snapshot, outcome.version, now),
+        events: outcome.events.map((e) => ({ type: e.type, version: e.stream_position, data: e.data })),
+      },
+    })
+
+  async function run(user: AuthenticatedUser, roomId: string, command: RoomCommand, request: CommandRequest = {}, answer = commandAnswer(roomId)): Promise<Answered> {
     // The owner from memory, and the command decided on the cached room: no read before the write.
     const owner = await runtime.ownerOf(roomId)
     if (owner === undefined || !canSee(user, owner)) throw new NotFoundError(`Interview room ${roomId} not found`)
     try {
-      const result = await runtime.execute(roomId, command, metaOf(user, requestId))
-      return {
-        ...statusPayload(roomId, result.snapshot, result.version, clock()),
-        events: result.events.map((e) => ({ type: e.type, version: e.stream_position, data: e.data })),
-      }
+      return await runtime.handle(roomId, command, metaOf(user, request.requestId), guardsOf(user, request), answer)
     } catch (error) {
       if (error instanceof CommandRefused) throw refusalError(error)
       throw error
@@ -99,14 +121,15 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     openCommand,
     roomAt,
 
-    async open(user: AuthenticatedUser, body: StartInterviewBody, requestId?: string) {
+    async open(user: AuthenticatedUser, body: StartInterviewBody, request: CommandRequest = {}): Promise<Answered> {
       if (body.user_id && body.user_id !== user.id) {
         if (user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
         if (!(await findUserById(db, body.user_id))) throw new ValidationError('No such user', [{ path: 'body.user_id', message: 'no such user' }])
       }
       const { title, phases } = await phasesFor(user, body)
-      const existing = await runtime.load(body.room_id)
-      if (existing.version > 0) {
+      // With a key, the key is looked up first: a retry of this very request answers 201 again.
+      const existing = request.idempotency ? undefined : await runtime.load(body.room_id)
+      if (existing && existing.version > 0) {
         const state = roomState(existing.snapshot)
         // Another user's room: a conflict all the same (ids are not reused), but nothing about it, its state included.
         throw canSee(user, existing.snapshot.context.owner_id)
@@ -114,9 +137,12 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
           : new ConflictError(`Room id ${body.room_id} is taken; choose another`, { room_id: body.room_id })
       }
       const command = openCommand({ roomId: body.room_id, ownerId: body.user_id ?? user.id, title, phases, warningFraction: body.warning_fraction })
+      const answer: AnswerBuilder = (outcome, now) => ({
+        status: 201,
+        body: { success: true, room_id: body.room_id, session_id: command.session_id, version: outcome.version, status: roomStatus(outcome.snapshot, now) },
+      })
       try {
-        const result = await runtime.execute(body.room_id, command, metaOf(user, requestId))
-        return { success: true, room_id: body.room_id, session_id: command.session_id, version: result.version, status: roomStatus(result.snapshot, clock()) }
+        return await runtime.handle(body.room_id, command, metaOf(user, request.requestId), guardsOf(user, request), answer)
       } catch (error) {
         if (error instanceof CommandRefused || (error instanceof ConflictError && error.code === 'concurrency_conflict')) {
           throw new ConflictError(`Room ${body.room_id} already exists`, { room_id: body.room_id })
@@ -165,18 +191,16 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       }
     },
 
-    async injectProblem(user: AuthenticatedUser, body: InjectProblemBody, requestId?: string) {
+    async injectProblem(user: AuthenticatedUser, body: InjectProblemBody, request: CommandRequest = {}) {
       const problem_id = newId()
       const command: RoomCommand = { type: 'injectProblem', problem_id, problem_text: body.problem_text, problem_type: body.problem_type ?? null, difficulty: body.difficulty ?? null }
-      const result = await run(user, body.room_id, command, requestId)
-      return { success: true, room_id: body.room_id, problem_id, version: result.version }
+      return run(user, body.room_id, command, request, (outcome) => ({ status: 200, body: { success: true, room_id: body.room_id, problem_id, version: outcome.version } }))
     },
 
-    async injectContext(user: AuthenticatedUser, body: InjectContextBody, requestId?: string) {
+    async injectContext(user: AuthenticatedUser, body: InjectContextBody, request: CommandRequest = {}) {
       const context_id = newId()
       const command: RoomCommand = { type: 'injectContext', context_id, context_text: body.context_text, context_type: body.context_type ?? null }
-      const result = await run(user, body.room_id, command, requestId)
-      return { success: true, room_id: body.room_id, context_id, version: result.version }
+      return run(user, body.room_id, command, request, (outcome) => ({ status: 200, body: { success: true, room_id: body.room_id, context_id, version: outcome.version } }))
     },
 
     async history(user: AuthenticatedUser, roomId: string, query: HistoryQuery) {

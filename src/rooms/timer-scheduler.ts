@@ -5,6 +5,7 @@ import type { DueTimer } from '../../machines/interview-room'
 import { CommandRefused } from '../../machines/interview-room'
 import type { AppendedEvent, RoomRuntime } from './room-runtime'
 import { deleteTimer, leaseDueTimers, releaseLeases } from './room.repository'
+import { deleteExpiredIdempotencyKeys } from './idempotency.repository'
 
 export interface TimerSchedulerOptions {
   db: Db
@@ -16,6 +17,8 @@ export interface TimerSchedulerOptions {
   /** Timers due within this horizon are armed in process by the poll, so they fire on time. */
   horizonMs?: number
   leaseMs?: number
+  /** How often the poll also deletes Idempotency-Keys older than 24 h. */
+  keySweepMs?: number
 }
 
 interface Armed {
@@ -36,6 +39,7 @@ export class TimerScheduler {
   private poller?: NodeJS.Timeout
   private polling?: Promise<void>
   private stopped = false
+  private nextKeySweep = 0
   private readonly onAppended = (event: AppendedEvent) => this.arm(event.roomId, event.timers)
 
   constructor(private readonly options: TimerSchedulerOptions) {}
@@ -105,6 +109,14 @@ export class TimerScheduler {
     }
   }
 
+  /** Expired keys are already ignored by lookups; this only keeps the table small. */
+  private async sweepKeys(): Promise<void> {
+    if (Date.now() < this.nextKeySweep) return
+    this.nextKeySweep = Date.now() + (this.options.keySweepMs ?? 60_000)
+    const deleted = await deleteExpiredIdempotencyKeys(this.options.db, 10_000)
+    if (deleted > 0) this.options.logger.debug({ deleted }, 'expired idempotency keys deleted')
+  }
+
   private poll(): Promise<void> {
     if (this.polling || this.stopped) return this.polling ?? Promise.resolve()
     const { db, runtime, logger } = this.options
@@ -121,6 +133,7 @@ export class TimerScheduler {
           if (existing) clearTimeout(existing.handle)
           this.armOne(key, row.room_id, { kind: row.kind as DueTimer['kind'], sequence: row.sequence, due_at: dueAt })
         }
+        await this.sweepKeys()
       } catch (err) {
         logger.warn({ err }, 'timer poll failed')
       } finally {

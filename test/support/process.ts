@@ -29,7 +29,7 @@ export interface ServerProcess {
  * once it logs that it is listening. Its own database settings must be in `env`
  * (see {@link processDatabaseEnv}).
  */
-export async function spawnServer(env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, startTimeoutMs = 90_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', DATABASE_URL: '', ...env },
