@@ -1,7 +1,7 @@
 import type { Db } from '../db/database'
 import { readStream, readStreamFacts, type StreamFact } from '../event-store'
-import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
-import { factOf, roomStream } from './room-facts.schema'
+import { initialRoomSnapshot, MACHINE_VERSION, restorableSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
+import { applyStored, factOf, roomStream, schemaVersionOf } from './room-facts.schema'
 import { findSnapshotBefore } from './room.repository'
 
 const PAGE = 1_000
@@ -13,6 +13,10 @@ export interface TimelineEntry {
   recorded_at: string
   data: unknown
   metadata: unknown
+  /** The schema version the fact was stored with (its data is shown as stored). */
+  schema_version: number
+  /** The machine version that recorded the fact; null when it was recorded before machines had versions. */
+  machine_version: number | null
   state: string
   state_value: string
   status: ReturnType<typeof roomStatus>['timer_status']
@@ -34,9 +38,9 @@ export async function replayRoom(
   for (;;) {
     const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
     for (const event of page) {
-      const fact = factOf(event)
-      snapshot = applyFact(snapshot, fact)
-      visit(event, fact, snapshot)
+      const applied = applyStored(snapshot, event)
+      snapshot = applied.snapshot
+      visit(event, applied.fact, snapshot)
     }
     if (page.length < pageSize) return snapshot
     from = page[page.length - 1]!.stream_position + 1
@@ -49,8 +53,9 @@ export async function roomTimeline(db: Db, roomId: string, options: { fromVersio
   const events = await readStream(db, roomStream(roomId), { fromVersion: options.fromVersion, limit: options.limit })
   let snapshot = start?.snapshot ?? initialRoomSnapshot()
   return events.map((event) => {
-    const fact = factOf(event)
-    snapshot = applyFact(snapshot, fact)
+    const applied = applyStored(snapshot, event)
+    const fact = applied.fact
+    snapshot = applied.snapshot
     return {
       version: event.stream_position,
       type: event.type,
@@ -58,6 +63,8 @@ export async function roomTimeline(db: Db, roomId: string, options: { fromVersio
       recorded_at: event.recorded_at.toISOString(),
       data: event.data,
       metadata: event.metadata,
+      schema_version: schemaVersionOf(event),
+      machine_version: typeof event.metadata.machine_version === 'number' ? event.metadata.machine_version : null,
       state: roomState(snapshot),
       state_value: stateValuePath(snapshot),
       status: roomStatus(snapshot, new Date(fact.at)).timer_status,
@@ -77,8 +84,11 @@ export interface PointInTime {
  * events after that snapshot. Never reads the whole history of a long room.
  */
 export async function snapshotAt(db: Db, roomId: string, bound: { version?: number; at?: Date }): Promise<PointInTime> {
-  const stored = await findSnapshotBefore(db, roomId, bound)
-  let snapshot = stored ? restoreSnapshot(stored.snapshot) : initialRoomSnapshot()
+  // Only this machine version's snapshots: another version's are skipped (and replaced by snapshots:rebuild).
+  const found = await findSnapshotBefore(db, roomId, bound, MACHINE_VERSION)
+  const restored = found && restorableSnapshot(found.snapshot)
+  const stored = restored ? found : undefined
+  let snapshot = restored ?? initialRoomSnapshot()
   let version = stored?.version ?? 0
   let at: string | null = stored ? stored.at.toISOString() : null
   const toVersion = bound.version
@@ -87,7 +97,7 @@ export async function snapshotAt(db: Db, roomId: string, bound: { version?: numb
     for (const event of page) {
       const fact = factOf(event)
       if (bound.at && Date.parse(fact.at) > bound.at.getTime()) return { snapshot, version, at }
-      snapshot = foldFacts([fact], snapshot)
+      snapshot = applyStored(snapshot, event, fact).snapshot
       version = event.stream_position
       at = fact.at
     }

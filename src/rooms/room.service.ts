@@ -9,7 +9,8 @@ import type { RoomRuntime } from './room-runtime'
 import { findRoomStatus } from './room.repository'
 import { findUserById } from '../auth/auth.repository'
 import { listOpenRooms, listUserRooms } from './overview.repository'
-import { restoreSnapshot } from '../../machines/interview-room'
+import { restorableSnapshot } from '../../machines/interview-room'
+import type { RoomStatusRow } from '../db/room.table'
 import { roomTimeline, snapshotAt } from './replay'
 import type { HistoryQuery, InjectContextBody, InjectProblemBody, RoomListQuery, StartInterviewBody, StateQuery } from './room.schemas'
 
@@ -38,6 +39,12 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     return snapshot
   }
 
+  /** The room as its status row holds it; rebuilt from the facts when another machine version wrote the row. */
+  async function fromRow(row: RoomStatusRow): Promise<{ snapshot: RoomSnapshot; version: number }> {
+    const snapshot = restorableSnapshot(row.snapshot)
+    return snapshot ? { snapshot, version: row.version } : runtime.load(row.room_id)
+  }
+
   function statusPayload(roomId: string, snapshot: RoomSnapshot, version: number, now: Date) {
     return { success: true, room_id: roomId, session_id: snapshot.context.session_id, version, ...roomStatus(snapshot, now) }
   }
@@ -58,15 +65,15 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     }
   }
 
-  async function phasesFor(user: AuthenticatedUser, body: StartInterviewBody): Promise<{ title: string; phases: Phase[] }> {
+  async function phasesFor(user: AuthenticatedUser, body: StartInterviewBody): Promise<{ title: string; phases: Phase[]; plan_id: string | null }> {
     if (body.mock_interview_id && body.phases) throw new ValidationError('Give mock_interview_id or phases, not both', [{ path: 'body.phases', message: 'not allowed with mock_interview_id' }])
-    if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases }
+    if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases, plan_id: null }
     if (!body.mock_interview_id) throw new ValidationError('mock_interview_id or phases is required', [{ path: 'body.mock_interview_id', message: 'required when phases is absent' }])
     const plan = await plans.get(body.mock_interview_id).catch((error) => {
       if (error instanceof NotFoundError) throw new ValidationError('No such interview plan', [{ path: 'body.mock_interview_id', message: 'no such interview plan' }])
       throw error
     })
-    return { title: body.title ?? plan.title, phases: plan.phases as Phase[] }
+    return { title: body.title ?? plan.title, phases: plan.phases as Phase[], plan_id: plan.id }
   }
 
   return {
@@ -75,7 +82,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
         if (user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
         if (!(await findUserById(db, body.user_id))) throw new ValidationError('No such user', [{ path: 'body.user_id', message: 'no such user' }])
       }
-      const { title, phases } = await phasesFor(user, body)
+      const { title, phases, plan_id } = await phasesFor(user, body)
       const existing = await runtime.load(body.room_id)
       if (existing.version > 0) {
         const state = roomState(existing.snapshot)
@@ -89,6 +96,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
         title,
         phases,
         warning_fraction: body.warning_fraction === undefined ? warningFraction : body.warning_fraction,
+        plan_id,
       }
       try {
         const result = await runtime.execute(body.room_id, command, metaOf(user, requestId))
@@ -106,13 +114,15 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     async status(user: AuthenticatedUser, roomId: string) {
       const row = await findRoomStatus(db, roomId)
       if (!row || !canSee(user, row.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
-      return statusPayload(roomId, restoreSnapshot(row.snapshot), row.version, clock())
+      const { snapshot, version } = await fromRow(row)
+      return statusPayload(roomId, snapshot, version, clock())
     },
 
     async summary(user: AuthenticatedUser, roomId: string) {
       const row = await findRoomStatus(db, roomId)
       if (!row || !canSee(user, row.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
-      return { success: true, ...roomSummary(row, clock()) }
+      const { snapshot, version } = await fromRow(row)
+      return { success: true, ...roomSummary({ ...row, version }, snapshot, clock()) }
     },
 
     /** From the user_rooms projection: eventually consistent, a moment behind the commands. */
@@ -172,8 +182,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
   }
 }
 
-function roomSummary(row: Awaited<ReturnType<typeof findRoomStatus>> & object, now: Date) {
-  const snapshot = restoreSnapshot(row.snapshot)
+function roomSummary(row: RoomStatusRow, snapshot: RoomSnapshot, now: Date) {
   const status = roomStatus(snapshot, now)
   const peers = snapshot.context.peers
   return {

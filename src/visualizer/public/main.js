@@ -44,7 +44,7 @@ async function main() {
 
   const links = entry.actors
   const mode = links ? (params.get('mode') ?? 'chart') : 'chart'
-  replay = links ? new Replay({ index, chart, links, onStep: () => selection && select(selection) }) : null
+  replay = links ? new Replay({ index, chart, links, machineVersion: entry.version, onStep: () => selection && select(selection) }) : null
   const live = links ? new Live({ index, chart, links }) : null
   setUpModes(mode, links, token, { live, replay })
 }
