@@ -2,10 +2,12 @@ import type { Migration } from 'kysely'
 import * as m0001 from './0001_accounts_and_products'
 import * as m0002 from './0002_event_store_and_rooms'
 import * as m0003 from './0003_projections'
+import * as m0007 from './0007_stream_heads'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '0001_accounts_and_products': m0001,
   '0002_event_store_and_rooms': m0002,
   '0003_projections': m0003,
+  '0007_stream_heads': m0007,
 }
