@@ -18,10 +18,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sql } from 'kysely'
-import { appendToStream, type NewEvent } from '../src/event-store'
+import { appendToStream } from '../src/event-store'
 import { openBenchDatabase, type BenchDatabase } from './lib-database'
-import { fmt, round, summarize, type Summary } from './lib-stats'
+import { createRawTable, EVENT, load, rawOp, Tally, type Measurement } from './lib-raw-insert'
+import { fmt, round } from './lib-stats'
 import { envNumber, printResult } from './support'
 
 const FULL = process.env.BENCH_FULL === '1'
@@ -30,75 +30,6 @@ const WARMUP_S = envNumber('BENCH_WARMUP', FULL ? 3 : 1)
 const WRITERS = (process.env.BENCH_WRITERS || '1,8,32').split(',').map((w) => Number(w.trim()))
 const ROUNDS = Math.max(2, 2 * Math.round(envNumber('BENCH_ROUNDS', FULL ? 6 : 4) / 2))
 const TARGET_RATIO = 0.7
-
-/** A typical room fact and its metadata: what the runtime appends. */
-const EVENT: NewEvent = {
-  type: 'problem_injected',
-  data: {
-    problem_id: '7d0c7a3e-4c1f-4d55-9a55-1f6c9c2b8e10',
-    problem_text: 'Given an array of integers, return the length of the longest strictly increasing subsequence.',
-    problem_type: 'coding',
-    difficulty: 'medium',
-    at: '2025-01-01T10:00:00.000Z',
-  },
-  metadata: { request_id: 'b3c8f0de-2a41-4a7e-8a36-52a1f1f4c0d2', user_id: '0e1f6f0a-9f3e-4b8e-a7d4-6b0c6b0b8f11', node: 'bench-host:1234:beef' },
-}
-
-interface Measurement {
-  events: number
-  seconds: number
-  perSecond: number
-  latency: Summary
-}
-
-/** A table of the events table's shape: same columns, defaults, identity key and unique fence. */
-async function createRawTable(database: BenchDatabase, name: string): Promise<void> {
-  await sql`
-    create table ${sql.table(name)} (
-      global_position bigint generated always as identity primary key,
-      stream_id       text        not null,
-      stream_position integer     not null,
-      type            text        not null,
-      data            jsonb       not null,
-      metadata        jsonb       not null default '{}',
-      transaction_id  xid8        not null default pg_current_xact_id(),
-      recorded_at     timestamptz not null default now(),
-      unique (stream_id, stream_position)
-    )`.execute(database.db)
-  await sql`create index ${sql.raw(`${name}_transaction_order`)} on ${sql.table(name)} (transaction_id, global_position)`.execute(database.db)
-}
-
-/** Events committed and per-append latencies, summed over rounds. */
-class Tally {
-  events = 0
-  seconds = 0
-  readonly latencies: number[] = []
-
-  measurement(): Measurement {
-    return { events: this.events, seconds: this.seconds, perSecond: this.events / this.seconds, latency: summarize(this.latencies) }
-  }
-}
-
-/**
- * `writers` loops, each calling `op(writer, n)` with n = 1, 2, 3 … until the time is up; the wall
- * time counts until the last writer stopped.
- */
-async function load(writers: number, seconds: number, op: (writer: number, n: number) => Promise<unknown>, tally = new Tally()): Promise<Tally> {
-  const started = performance.now()
-  const end = started + seconds * 1000
-  await Promise.all(
-    Array.from({ length: writers }, async (_, writer) => {
-      for (let n = 1; performance.now() < end; n++) {
-        const t0 = performance.now()
-        await op(writer, n)
-        tally.latencies.push(performance.now() - t0)
-        tally.events++
-      }
-    }),
-  )
-  tally.seconds += (performance.now() - started) / 1000
-  return tally
-}
 
 /**
  * Raw and store in alternating rounds (raw, store, store, raw …), so load from anything else on
@@ -118,12 +49,6 @@ async function compare(database: BenchDatabase, writers: number): Promise<{ raw:
 
 function appendOp(database: BenchDatabase, run: string) {
   return (writer: number, n: number) => appendToStream(database.db, `bench-${run}-${writer}`, n - 1, [EVENT])
-}
-
-/** What pgbench would send: one parameterised INSERT, autocommitted, nothing returned. */
-function rawOp(database: BenchDatabase, run: string) {
-  const text = 'insert into raw_events (stream_id, stream_position, type, data, metadata) values ($1, $2, $3, $4, $5)'
-  return (writer: number, n: number) => database.pool.query(text, [`bench-${run}-${writer}`, n, EVENT.type, JSON.stringify(EVENT.data), JSON.stringify(EVENT.metadata ?? {})])
 }
 
 /** Runs pgbench against the raw table when it is installed; undefined otherwise. */

@@ -20,8 +20,15 @@ let closing = false
 const LOOP_RESOLUTION_MS = 10
 const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
 
-function onBlock(block: string, at: number): void {
+/** Set by an `open` with `watch`: instead of bench events, note when this fact type arrives on each stream. */
+let watched: string | undefined
+
+function onBlock(block: string, at: number, streamMarker: number | undefined): void {
   frames++
+  if (watched !== undefined) {
+    if (streamMarker !== undefined && block.includes(watched)) samples.push(streamMarker, at)
+    return
+  }
   if (!block.includes(BENCH_EVENT)) return
   const marker = MARKER_NUMBER.exec(block)
   if (!marker) return
@@ -30,7 +37,7 @@ function onBlock(block: string, at: number): void {
 }
 
 /** Opens one stream and resolves once its `connected` frame has arrived. */
-function open(url: string, token: string | undefined): Promise<void> {
+function open(url: string, token: string | undefined, marker?: number): Promise<void> {
   const headers: Record<string, string> = { accept: 'text/event-stream' }
   if (token) headers.authorization = `Bearer ${token}`
   return new Promise((resolve, reject) => {
@@ -58,7 +65,7 @@ function open(url: string, token: string | undefined): Promise<void> {
             requests.push(req)
             resolve()
           }
-          onBlock(block, at)
+          onBlock(block, at, marker)
         }
       })
       res.once('close', () => {
@@ -73,8 +80,9 @@ async function openAll(message: Extract<ToClients, { type: 'open' }>): Promise<F
   let opened = 0
   let failed = 0
   let error: string | undefined
+  if (message.watch) watched = `event: ${message.watch.event}\n`
   await inParallel(message.rooms.length, message.parallel, (i) =>
-    open(`${message.baseUrl}/api/interview/${message.rooms[i]}/events`, message.token).then(
+    open(`${message.baseUrl}/api/interview/${message.rooms[i]}/events`, message.token, message.watch?.markers[i]).then(
       () => opened++,
       (err: Error) => {
         failed++

@@ -11,7 +11,9 @@ export const epochNow = (): number => performance.timeOrigin + performance.now()
 /** Bench events carry `sse-bench #<n>` in their text; n is the bench's sequence number. */
 export const MARKER = 'sse-bench #'
 
-export type ToClients = { type: 'open'; baseUrl: string; rooms: string[]; token?: string; parallel: number } | { type: 'collect' } | { type: 'close' }
+/** `watch`: note when `event` arrives on each stream, as `markers[i]` for the stream of `rooms[i]` (instead of bench events). */
+export type Watch = { event: string; markers: number[] }
+export type ToClients = { type: 'open'; baseUrl: string; rooms: string[]; token?: string; parallel: number; watch?: Watch } | { type: 'collect' } | { type: 'close' }
 export type FromClients =
   | { type: 'opened'; opened: number; failed: number; error?: string }
   /** `samples` is flat: marker, receive time, marker, receive time … */
@@ -53,9 +55,12 @@ export class ClientPool {
   }
 
   /** Opens one stream per entry of `rooms` (the room it follows), `parallel` at a time per process. */
-  async open(baseUrl: string, rooms: string[], token: string | undefined, parallel: number): Promise<{ opened: number; failed: number; error?: string }> {
+  async open(baseUrl: string, rooms: string[], token: string | undefined, parallel: number, watch?: Watch): Promise<{ opened: number; failed: number; error?: string }> {
     const n = this.children.length
-    const replies = await Promise.all(this.children.map((child, p) => ask(child, { type: 'open', baseUrl, rooms: rooms.filter((_, i) => i % n === p), token, parallel }, 'opened')))
+    const mine = <T>(list: T[], p: number) => list.filter((_, i) => i % n === p)
+    const replies = await Promise.all(
+      this.children.map((child, p) => ask(child, { type: 'open', baseUrl, rooms: mine(rooms, p), token, parallel, watch: watch && { event: watch.event, markers: mine(watch.markers, p) } }, 'opened')),
+    )
     return { opened: sum(replies.map((r) => r.opened)), failed: sum(replies.map((r) => r.failed)), error: replies.find((r) => r.error)?.error }
   }
 

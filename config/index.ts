@@ -55,6 +55,8 @@ export const ConfigSchema = z
     SSE_MAX_BUFFER_BYTES: int(1_024, 64 * 1_024 * 1_024).default(1_024 * 1_024),
     /** How often the log subscription reads without a wake-up (the backstop). */
     SUBSCRIPTION_POLL_MS: int(50, 60_000).default(1_000),
+    /** How often every process re-reads the revoked tokens (the backstop for their LISTEN/NOTIFY push). */
+    REVOCATION_POLL_MS: int(50, 60_000).default(1_000),
     /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** STUN/TURN servers for the bot's peers: a JSON array of RTCIceServer, or comma-separated URLs. None by default. */

@@ -10,6 +10,8 @@ import { migrateToLatest, pendingMigrations } from './db/migrate'
 import { createLogger, type Logger } from './logger'
 import { systemClock, uuid, type Clock } from './clock'
 import { createAuthService } from './auth/auth.service'
+import { REVOKED_CHANNEL } from './auth/auth.repository'
+import { RevocationCache } from './auth/revocations'
 import { createProductService } from './products/product.service'
 import { createPlanService } from './plans/plan.service'
 import { createRoomService } from './rooms/room.service'
@@ -65,12 +67,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   const db = database.db
   const node = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`
-  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY })
+  // Two group-commit statements in flight on PostgreSQL (one fills while the other commits); the
+  // embedded database has one connection, so one.
+  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: database.kind === 'postgres' ? 2 : 1 })
   const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.
-  const notifier = new EventNotifier({ url: database.kind === 'postgres' ? database.url : undefined, pool: database.pool, logger })
+  const notifier = new EventNotifier({ url: database.kind === 'postgres' ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL] })
+  // Token revocations are checked in memory: pushed by NOTIFY, re-read every poll as the backstop.
+  const revocations = new RevocationCache({ db, logger, pollMs: config.REVOCATION_POLL_MS })
+  notifier.on('message', (channel, payload) => channel === REVOKED_CHANNEL && revocations.announced(payload))
   runtime.on('appended', () => notifier.appended())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
@@ -96,7 +103,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     databaseKind: database.kind,
     clock,
     version: VERSION,
-    auth: createAuthService({ db, config, clock, newId: uuid }),
+    auth: createAuthService({ db, config, clock, newId: uuid, revocations }),
     products: createProductService({ db, clock, newId: uuid }),
     plans,
     rooms,
@@ -106,6 +113,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     readiness,
   })
   await notifier.start()
+  await revocations.start()
   await subscription.start()
   void projector.wake()
   hub.start()
@@ -130,6 +138,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await timers.stop()
       await subscription.stop()
       await projector.idle()
+      revocations.stop()
       await notifier.close()
       if (ownsDatabase) await database.close()
     })()

@@ -15,25 +15,32 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-const userForToken = precompiled((db: Db, userId: string, jti: string) =>
-  db
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', userId)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('revoked_tokens').select(sql.lit(1).as('one')).where('jti', '=', jti)))),
-)
+/** The NOTIFY channel a revocation is announced on; the payload is `<jti> <expires at, epoch ms>`. */
+export const REVOKED_CHANNEL = 'mi_revoked'
 
-/** The token's user, unless the token was revoked: one round trip for every authenticated request. */
-export async function findUserForToken(db: Db, userId: string, jti: string): Promise<UserRow | undefined> {
-  return (await userForToken(db, userId, jti))[0]
+const userById = precompiled((db: Db, userId: string) => db.selectFrom('users').selectAll().where('id', '=', userId))
+
+/** The token's user (revocation is checked in memory: see RevocationCache). */
+export async function findUserForToken(db: Db, userId: string): Promise<UserRow | undefined> {
+  return (await userById(db, userId))[0]
 }
 
+/**
+ * Records the revocation and announces it to every process (NOTIFY is delivered on commit, so
+ * nobody hears of a revocation that is not stored).
+ */
 export async function revokeToken(db: Db, token: { jti: string; userId: string; expiresAt: Date }): Promise<void> {
-  await db
-    .insertInto('revoked_tokens')
-    .values({ jti: token.jti, user_id: token.userId, expires_at: token.expiresAt })
-    .onConflict((oc) => oc.column('jti').doNothing())
-    .execute()
+  await sql`
+    with revoked as (
+      insert into revoked_tokens (jti, user_id, expires_at) values (${token.jti}, ${token.userId}, ${token.expiresAt})
+      on conflict (jti) do nothing
+      returning jti)
+    select pg_notify(${REVOKED_CHANNEL}, jti || ' ' || ${String(token.expiresAt.getTime())}) from revoked`.execute(db)
+}
+
+/** Every revocation of a token that has not expired yet. */
+export async function listRevocations(db: Db, now: Date): Promise<{ jti: string; expires_at: Date }[]> {
+  return db.selectFrom('revoked_tokens').select(['jti', 'expires_at']).where('expires_at', '>=', now).execute()
 }
 
 /** Revocations of tokens that have expired anyway are dead weight. */

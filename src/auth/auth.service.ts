@@ -8,6 +8,7 @@ import { ConflictError, RateLimitedError, UnauthorizedError } from '../http/erro
 import { findUserByEmail, findUserForToken, insertUser, revokeToken } from './auth.repository'
 import type { LoginBody, RegisterBody, UserResponse } from './auth.schemas'
 import { RateLimiter } from './rate-limiter'
+import type { RevocationCache } from './revocations'
 import { signToken, verifyToken, type Claims, type TokenConfig } from './token'
 
 export interface AuthDeps {
@@ -15,6 +16,7 @@ export interface AuthDeps {
   config: Config
   clock: Clock
   newId: IdGenerator
+  revocations: RevocationCache
 }
 
 export type AuthenticatedUser = Omit<UserRow, 'password_hash' | 'updated_at'> & { token: Claims }
@@ -31,7 +33,7 @@ const STREAM_SCOPE = 'stream'
 
 export type AuthService = ReturnType<typeof createAuthService>
 
-export function createAuthService({ db, config, clock, newId }: AuthDeps) {
+export function createAuthService({ db, config, clock, newId, revocations }: AuthDeps) {
   const limiter = new RateLimiter(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_SECONDS * 1000)
   // Compared against when the email is unknown, so both failures cost one bcrypt verify.
   const dummyHash = hash('not-a-real-password', config.BCRYPT_ROUNDS)
@@ -73,13 +75,15 @@ export function createAuthService({ db, config, clock, newId }: AuthDeps) {
       // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
       throw new UnauthorizedError('A scoped token cannot be used here')
     }
-    const user = await findUserForToken(db, claims.sub, claims.jti)
+    const user = revocations.isRevoked(claims.jti) ? undefined : await findUserForToken(db, claims.sub)
     if (!user) throw new UnauthorizedError('Token is revoked or its user no longer exists')
     return { id: user.id, email: user.email, username: user.username, role: user.role, created_at: user.created_at, token: claims }
   }
 
   async function logout(user: AuthenticatedUser): Promise<void> {
-    await revokeToken(db, { jti: user.token.jti, userId: user.id, expiresAt: new Date(user.token.exp * 1000) })
+    const expiresAt = new Date(user.token.exp * 1000)
+    await revokeToken(db, { jti: user.token.jti, userId: user.id, expiresAt })
+    revocations.add(user.token.jti, expiresAt.getTime())
   }
 
   /** A short-lived token that only opens the event stream of one room (EventSource cannot send headers). */

@@ -8,14 +8,15 @@ export const CHANNEL = 'mi_events'
  * Wake-ups for log readers: hints, never the data. Always in process; across processes by
  * LISTEN/NOTIFY on real PostgreSQL (one listening connection per process, reconnecting by itself).
  */
-export class EventNotifier extends EventEmitter<{ wake: [] }> {
+export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: string, payload: string] }> {
   private listener?: pg.Client
   private notifyPending = false
   private closed = false
   private reconnectDelayMs = 250
   listening = false
 
-  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger }) {
+  /** `channels`: more channels to LISTEN on over the same connection; their notifications are emitted as `message`. */
+  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger; channels?: string[] }) {
     super()
     this.setMaxListeners(100)
   }
@@ -50,7 +51,7 @@ export class EventNotifier extends EventEmitter<{ wake: [] }> {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.url, application_name: 'mock-interview-api listener' })
-    client.on('notification', () => this.emit('wake'))
+    client.on('notification', (msg) => (msg.channel === CHANNEL ? this.emit('wake') : this.emit('message', msg.channel, msg.payload ?? '')))
     client.on('error', (err) => {
       this.options.logger.warn({ err }, 'event listener connection failed; reconnecting')
       this.reconnect(client)
@@ -58,7 +59,7 @@ export class EventNotifier extends EventEmitter<{ wake: [] }> {
     client.on('end', () => this.reconnect(client))
     try {
       await client.connect()
-      await client.query(`listen ${CHANNEL}`)
+      for (const channel of [CHANNEL, ...(this.options.channels ?? [])]) await client.query(`listen ${channel}`)
       if (this.closed) return void (await client.end())
       this.listener = client
       this.listening = true

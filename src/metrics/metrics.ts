@@ -53,6 +53,25 @@ export function createMetrics(sources: MetricSources) {
     }
   })
 
+  const commandDuration = new Histogram({
+    name: 'room_command_duration_seconds',
+    help: 'Room commands (and fired timers) from the call to the answer, after their commit',
+    labelNames: ['command', 'outcome'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const dueToCommit = new Histogram({
+    name: 'timer_due_to_commit_seconds',
+    help: 'Fired timers from their deadline to the commit of their fact (what clients see, beyond late_ms)',
+    labelNames: ['kind'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.5, 1, 5, 30],
+    registers: [registry],
+  })
+  runtime.on('executed', ({ command, seconds, ok, dueToCommitSeconds }) => {
+    commandDuration.observe({ command: command.type, outcome: ok ? 'ok' : 'error' }, seconds)
+    if (dueToCommitSeconds !== undefined && command.type === 'timerDue') dueToCommit.observe({ kind: command.kind }, Math.max(0, dueToCommitSeconds))
+  })
+
   const counter = (name: string, help: string, read: () => number) =>
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()) } })
   const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
@@ -60,6 +79,8 @@ export function createMetrics(sources: MetricSources) {
 
   counter('append_conflicts_total', 'Appends refused because the stream moved (each is retried)', () => runtime.stats.conflicts)
   counter('append_retries_exhausted_total', 'Commands that gave up after the bounded retries (409)', () => runtime.stats.exhausted)
+  counter('group_commit_batches_total', 'Statements the group commit wrote', () => runtime.committer.stats.batches)
+  counter('group_commit_writes_total', 'Commands written by those statements (writes / batches = mean batch size)', () => runtime.committer.stats.writes)
   counter('timers_armed_total', 'In-process timers armed', () => timers.stats.armed)
   counter('timers_fired_total', 'Timers fired', () => timers.stats.fired)
   counter('timers_stale_total', 'Timers fired after their room had moved on (no fact)', () => timers.stats.stale)

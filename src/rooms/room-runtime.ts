@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Db } from '../db/database'
 import type { Clock } from '../clock'
 import type { Logger } from '../logger'
-import { appendToStream, ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
+import { ConcurrencyError, readStream, type EventMetadata, type StoredEvent } from '../event-store'
 import { ConflictError } from '../http/errors'
 import {
   CommandRefused,
@@ -19,7 +19,8 @@ import {
   type RoomSnapshot,
 } from '../../machines/interview-room'
 import { applyStored, eventOf, roomStream } from './room-facts.schema'
-import { findRoomStatus, insertRoomSnapshot, replaceRoomTimers, upsertRoomStatus } from './room.repository'
+import { findRoomStatus } from './room.repository'
+import { GroupCommitter } from './group-commit'
 
 export interface LoadedRoom {
   snapshot: RoomSnapshot
@@ -51,22 +52,39 @@ export interface RoomRuntimeOptions {
   cacheSize?: number
   /** How long after a timer is due its writer keeps the lease before another process may fire it. */
   leaseGraceMs?: number
+  /** Group-commit statements in flight at once (1 on the embedded database: it has one connection). */
+  writers?: number
 }
 
 /**
  * Runs room commands: load (cache + events since), decide, append at the expected version with
- * the inline projection and timers in one transaction, retry on conflict. Any process may serve
+ * the inline projection and timers in one statement (group-committed with other rooms' commands),
+ * retry on conflict. Any process may serve
  * any room; the stream's unique position is the only fence, the cache only a cache.
  */
-export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
+/** A command answered (or failed), for the latency histograms of /metrics. */
+export interface ExecutedCommand {
+  roomId: string
+  command: RoomCommand
+  /** From the call to the answer, including the wait for this room's earlier commands. */
+  seconds: number
+  ok: boolean
+  /** For a fired timer that appended a fact: from the deadline to its commit. */
+  dueToCommitSeconds?: number
+}
+
+export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; executed: [ExecutedCommand] }> {
   /** Counters read by /metrics. */
   readonly stats = { conflicts: 0, exhausted: 0 }
   private readonly cache = new Map<string, LoadedRoom>()
+  /** A room's owner never changes: once known, never read again (bounded like the cache). */
+  private readonly owners = new Map<string, string>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly snapshotEvery: number
   private readonly retryForMs: number
   private readonly cacheSize: number
   readonly leaseGraceMs: number
+  readonly committer: GroupCommitter
 
   constructor(private readonly options: RoomRuntimeOptions) {
     super()
@@ -74,6 +92,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     this.retryForMs = options.retryForMs ?? 5_000
     this.cacheSize = options.cacheSize ?? 10_000
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
+    this.committer = new GroupCommitter({ db: options.db, logger: options.logger, node: options.node, leaseGraceMs: this.leaseGraceMs, writers: options.writers })
   }
 
   get node(): string {
@@ -83,8 +102,13 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
   /** Commands to one room run one at a time in this process; other processes are fenced by the store. */
   execute(roomId: string, command: RoomCommand, metadata: EventMetadata = {}): Promise<CommandResult> {
     const previous = this.queues.get(roomId) ?? Promise.resolve()
+    const started = performance.now()
     const run = previous.catch(() => undefined).then(() => this.executeWithRetry(roomId, command, metadata))
     this.queues.set(roomId, run)
+    run.then(
+      (result) => this.executed(roomId, command, started, true, result),
+      () => this.executed(roomId, command, started, false),
+    )
     void run.finally(() => {
       if (this.queues.get(roomId) === run) this.queues.delete(roomId)
     }).catch(() => undefined)
@@ -106,6 +130,22 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     let snapshot = base.snapshot
     for (const event of newer) snapshot = applyStored(snapshot, event).snapshot
     return this.remember(roomId, { snapshot, version: newer[newer.length - 1]!.stream_position })
+  }
+
+  /** The room's owner, or undefined when there is no such room; from memory once known. */
+  async ownerOf(roomId: string): Promise<string | undefined> {
+    const known = this.owners.get(roomId)
+    if (known !== undefined) return known
+    const { snapshot, version } = this.cache.get(roomId) ?? (await this.load(roomId))
+    return version > 0 ? snapshot.context.owner_id : undefined
+  }
+
+  private executed(roomId: string, command: RoomCommand, started: number, ok: boolean, result?: CommandResult): void {
+    if (this.listenerCount('executed') === 0) return
+    const seconds = (performance.now() - started) / 1000
+    const fired = command.type === 'timerDue' && result && result.facts.length > 0
+    const dueToCommitSeconds = fired ? (this.options.clock().getTime() - Date.parse(command.due_at)) / 1000 : undefined
+    this.emit('executed', { roomId, command, seconds, ok, dueToCommitSeconds })
   }
 
   forget(roomId: string): void {
@@ -162,10 +202,16 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
     const snapshot = foldFacts(facts, loaded.snapshot)
     const timers = dueTimers(snapshot)
     const ctx = snapshot.context
-    const { db, node } = this.options
-    const appended = await db.transaction().execute(async (tx) => {
-      const result = await appendToStream(tx, roomStream(roomId), loaded.version, facts.map((f) => eventOf(f, metadata)))
-      await upsertRoomStatus(tx, {
+    const version = loaded.version + facts.length
+    const persisted = persistSnapshot(snapshot)
+    const periodic = Math.floor(loaded.version / this.snapshotEvery) !== Math.floor(version / this.snapshotEvery)
+    // One statement, shared with other rooms' commands: see GroupCommitter and writeRoomBatch.
+    const events = await this.committer.write({
+      roomId,
+      streamId: roomStream(roomId),
+      expectedVersion: loaded.version,
+      events: facts.map((f) => eventOf(f, metadata)),
+      status: {
         room_id: roomId,
         owner_id: ctx.owner_id,
         session_id: ctx.session_id,
@@ -173,26 +219,27 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent] }> {
         state: roomState(snapshot),
         current_sequence: ctx.phases[ctx.index]?.sequence ?? null,
         deadline: ctx.deadline ? new Date(ctx.deadline) : null,
-        version: result.nextVersion,
-        snapshot: persistSnapshot(snapshot),
+        version,
+        snapshot: persisted,
         opened_at: new Date(ctx.opened_at ?? now),
         updated_at: now,
-      })
-      await replaceRoomTimers(tx, roomId, timers, node, this.leaseGraceMs)
-      if (Math.floor(loaded.version / this.snapshotEvery) !== Math.floor(result.nextVersion / this.snapshotEvery)) {
-        await insertRoomSnapshot(tx, { room_id: roomId, version: result.nextVersion, snapshot: persistSnapshot(snapshot), at: new Date(facts[facts.length - 1]!.at) })
-      }
-      return result
+      },
+      timers,
+      snapshot: periodic ? { version, snapshot: persisted, at: new Date(facts[facts.length - 1]!.at) } : undefined,
     })
-    const room = this.remember(roomId, { snapshot, version: appended.nextVersion })
-    this.emit('appended', { roomId, events: appended.events, snapshot, version: appended.nextVersion, timers })
-    return { ...room, facts, events: appended.events }
+    const room = this.remember(roomId, { snapshot, version })
+    this.emit('appended', { roomId, events, snapshot, version, timers })
+    return { ...room, facts, events }
   }
 
   private remember(roomId: string, room: LoadedRoom): LoadedRoom {
     this.cache.delete(roomId)
     this.cache.set(roomId, room)
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
+    if (room.version > 0 && !this.owners.has(roomId)) {
+      this.owners.set(roomId, room.snapshot.context.owner_id)
+      if (this.owners.size > this.cacheSize) this.owners.delete(this.owners.keys().next().value!)
+    }
     return room
   }
 }

@@ -68,7 +68,8 @@ describe('event store', () => {
           await appendToStream(conn, stream, 1, [{ type: 'b', data: {} }, { type: 'c', data: {} }])
           return (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(conn)).rows
         })
-      expect(prepared.filter((p) => p.statement.includes('insert into events'))).to.have.length(2)
+      // The room runtime's group-commit statement may be prepared on the same connection too.
+      expect(prepared.filter((p) => p.statement.includes('insert into events') && !p.statement.includes('with cmd as'))).to.have.length(2)
       expect(await streamVersion(db(), stream)).to.equal(3)
     })
   })

@@ -30,9 +30,28 @@ describe('GET /metrics and GET /ready', () => {
     expect(sample(reply.text, route)).to.be.greaterThan(sample(before, route))
     expect(sample(reply.text, 'events_appended_total{type="phase_started"}')).to.be.greaterThan(sample(before, 'events_appended_total{type="phase_started"}'))
     expect(sample(reply.text, 'timers_armed_total')).to.be.greaterThan(sample(before, 'timers_armed_total'))
+    const commands = 'room_command_duration_seconds_count{command="startTimer",outcome="ok"}'
+    expect(sample(reply.text, commands)).to.be.greaterThan(sample(before, commands))
+    expect(sample(reply.text, 'group_commit_writes_total')).to.be.greaterThan(sample(before, 'group_commit_writes_total'))
     for (const name of ['http_request_duration_seconds_bucket', 'timer_lateness_seconds', 'sse_clients', 'subscription_lag{unit="events"}', 'projection_checkpoint_position', 'db_pool_total', 'append_conflicts_total']) {
       expect(reply.text, name).to.include(name)
     }
+  })
+
+  it('observes a fired timer from its deadline to the commit of its fact', async () => {
+    const name = 'timer_due_to_commit_seconds_count{kind="deadline"}'
+    const before = sample((await api('GET', '/metrics')).text, name)
+    const user = await newUser('metrics')
+    const roomId = `m-${randomUUID().slice(0, 8)}`
+    const phases = [{ sequence: 1, question_id: 'q', duration_minutes: 0.005, instructions: '' }]
+    expect((await api('POST', '/api/start-interview', { token: user.token, body: { room_id: roomId, phases } })).status).to.equal(201)
+    expect((await api('POST', `/api/interview/${roomId}/timer/start`, { token: user.token })).status).to.equal(200)
+    let after = before
+    for (let i = 0; i < 50 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      after = sample((await api('GET', '/metrics')).text, name)
+    }
+    expect(after).to.be.greaterThan(before)
   })
 
   it('requires the metrics token when one is configured', async () => {

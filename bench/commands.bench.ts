@@ -1,0 +1,202 @@
+/**
+ * Room commands over HTTP against the real service (its own process, started as production starts
+ * it), each keep-alive connection pausing and resuming its own room, against raw single-row
+ * INSERTs into a table of the events' shape (bench/lib-raw-insert.ts, as bench:append) at the same
+ * concurrency, in alternating rounds of one run. Then N connections all on ONE room (problems
+ * injected; on PostgreSQL split over two service processes, so appends conflict and are retried):
+ * no 5xx, no 409 from our own retries, and the versions answered form a gapless stream.
+ *
+ *   BENCH_DATABASE_URL / TEST_DATABASE_URL  PostgreSQL server to use (a scratch database is made on it); unset: embedded PGlite
+ *   BENCH_FULL=1         longer runs (12 s measured per target and concurrency instead of 6)
+ *   BENCH_DURATION       seconds measured per target and concurrency
+ *   BENCH_WARMUP         seconds of warm-up per concurrency (default 2)
+ *   BENCH_ROUNDS         alternating raw/HTTP rounds the measured time is split into (even; default 4)
+ *   BENCH_CONNECTIONS    comma-separated concurrencies (default 1,8,32)
+ *   BENCH_ONE_ROOM_S     seconds of the one-room load (default 5)
+ */
+import { randomUUID } from 'node:crypto'
+import autocannon from 'autocannon'
+import { benchUser, call } from './lib-api'
+import { openBenchDatabase } from './lib-database'
+import { createRawTable, load, rawOp, Tally, type Measurement } from './lib-raw-insert'
+import { startService, type BenchProcess } from './lib-sse-process'
+import { fmt, round, sleep } from './lib-stats'
+import { benchDatabaseUrl, envNumber, printResult } from './support'
+
+const FULL = process.env.BENCH_FULL === '1'
+const DURATION_S = envNumber('BENCH_DURATION', FULL ? 12 : 6)
+const WARMUP_S = envNumber('BENCH_WARMUP', 2)
+const ROUNDS = Math.max(2, 2 * Math.round(envNumber('BENCH_ROUNDS', 4) / 2))
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,8,32').split(',').map((c) => Number(c.trim()))
+const ONE_ROOM_S = envNumber('BENCH_ONE_ROOM_S', 5)
+const TARGET_RATIO = 0.3
+const TARGET_P99_MS = 50
+
+const phases = [1, 2].map((sequence) => ({ sequence, question_id: `q${sequence}`, duration_minutes: 600, instructions: '' }))
+
+interface HttpTally {
+  requests: number
+  seconds: number
+  /** Per round: autocannon's p50 and p99 (ms) and its request count. */
+  rounds: { p50: number; p99: number; requests: number }[]
+  statuses: Map<number, number>
+  codes: Map<string, number>
+}
+
+const newHttpTally = (): HttpTally => ({ requests: 0, seconds: 0, rounds: [], statuses: new Map(), codes: new Map() })
+const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1)
+
+/** Notes every answer's status, and the error code of every non-2xx answer. */
+function recorder(tally: HttpTally, onOk?: (body: string) => void) {
+  return (status: number, body: string) => {
+    bump(tally.statuses, status)
+    if (status >= 200 && status < 300) return onOk?.(body)
+    try {
+      bump(tally.codes, `${status} ${(JSON.parse(body) as { error?: { code?: string } }).error?.code ?? '?'}`)
+    } catch {
+      bump(tally.codes, `${status} (not JSON)`)
+    }
+  }
+}
+
+/** `connections` keep-alive connections, connection i cycling through `requestsOf(i)`. */
+async function loadHttp(url: string, token: string, connections: number, seconds: number, requestsOf: (i: number) => autocannon.Request[], tally: HttpTally): Promise<void> {
+  let next = 0
+  const started = performance.now()
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    setupClient: (client) => client.setRequests(requestsOf(next++)),
+  })
+  tally.seconds += (performance.now() - started) / 1000
+  tally.requests += result.requests.total
+  tally.rounds.push({ p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total })
+  if (result.errors > 0) bump(tally.codes, `${result.errors} connection errors`)
+}
+
+/** Each connection's own room: pause, resume, pause … (every command appends one fact). */
+const pauseResume = (tally: HttpTally, rooms: string[]) => (i: number) =>
+  ['pause', 'resume'].map((verb) => ({ method: 'POST' as const, path: `/api/interview/${rooms[i]}/timer/${verb}`, onResponse: recorder(tally) }))
+
+/** A room for each connection, started, and running (a round may have ended on a pause). */
+async function ensureRunning(url: string, token: string, rooms: string[]): Promise<void> {
+  await Promise.all(rooms.map((room) => fetch(`${url}/api/interview/${room}/timer/resume`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.text())))
+}
+
+async function openRooms(url: string, token: string, count: number, start: boolean): Promise<string[]> {
+  const rooms = Array.from({ length: count }, () => `cmd-${randomUUID().slice(0, 12)}`)
+  for (const room_id of rooms) {
+    await call(url, 'POST', '/api/start-interview', { room_id, phases, title: 'bench' }, token)
+    if (start) await call(url, 'POST', `/api/interview/${room_id}/timer/start`, undefined, token)
+  }
+  return rooms
+}
+
+const httpMeasurement = (t: HttpTally) => {
+  const ok = [...t.statuses].filter(([s]) => s >= 200 && s < 300).reduce((n, [, c]) => n + c, 0)
+  const p50 = t.rounds.reduce((n, r) => n + r.p50 * r.requests, 0) / Math.max(1, t.requests)
+  return { perSecond: ok / t.seconds, ok, p50, p99: Math.max(...t.rounds.map((r) => r.p99)) }
+}
+
+const problemsOf = (t: HttpTally) => [...t.codes].map(([code, n]) => `${n} × ${code}`)
+
+async function main(): Promise<void> {
+  if (CONNECTIONS.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must list whole numbers ≥ 1, got ${process.env.BENCH_CONNECTIONS}`)
+  // The raw table lives in the bench's scratch database; the service runs on the same one (on
+  // PGlite, which serves one process, the service has its own in-memory database).
+  const database = await openBenchDatabase(Math.max(...CONNECTIONS) + 2)
+  const onPostgres = database.kind === 'postgres'
+  const serviceDb = onPostgres ? database.url : undefined
+  const services: BenchProcess[] = []
+  try {
+    const service = await startService(serviceDb)
+    services.push(service)
+    console.log(`service: pid ${service.pid} at ${service.url}; ${DURATION_S} s measured per target in ${ROUNDS} alternating rounds, ${WARMUP_S} s warm-up${benchDatabaseUrl() ? '' : ' (embedded: targets not judged)'}`)
+    await createRawTable(database, 'raw_events')
+    const token = await benchUser(service.url, 'cmd', Date.now().toString(36))
+    const rooms = await openRooms(service.url, token, Math.max(...CONNECTIONS), true)
+
+    for (const connections of CONNECTIONS) {
+      const mine = rooms.slice(0, connections)
+      console.log(`\n${connections} connection(s): warming up …`)
+      await load(connections, WARMUP_S, rawOp(database, `warm-${connections}`))
+      await loadHttp(service.url, token, connections, WARMUP_S, pauseResume(newHttpTally(), mine), newHttpTally())
+      const raw = new Tally()
+      const http = newHttpTally()
+      for (let r = 0; r < ROUNDS; r++) {
+        const runRaw = () => load(connections, DURATION_S / ROUNDS, rawOp(database, `raw-${connections}-r${r}`), raw)
+        const runHttp = async () => {
+          await sleep(300) // the last commands of the previous round are answered to nobody
+          await ensureRunning(service.url, token, mine)
+          await loadHttp(service.url, token, connections, DURATION_S / ROUNDS, pauseResume(http, mine), http)
+        }
+        if (r % 2 === 0) await runRaw().then(runHttp)
+        else await runHttp().then(runRaw)
+      }
+      const rawM: Measurement = raw.measurement()
+      const httpM = httpMeasurement(http)
+      const ratio = httpM.perSecond / rawM.perSecond
+      const problems = problemsOf(http)
+      console.log(`${''.padEnd(34)}${'per s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'count'.padStart(10)}`)
+      console.log(`${`raw INSERT (pg pool, ${connections}w)`.padEnd(34)}${fmt(rawM.perSecond).padStart(10)}${fmt(rawM.latency.p50, 2).padStart(10)}${fmt(rawM.latency.p99, 2).padStart(10)}${fmt(rawM.events).padStart(10)}`)
+      console.log(`${`commands over HTTP (${connections}c)`.padEnd(34)}${fmt(httpM.perSecond).padStart(10)}${fmt(httpM.p50, 2).padStart(10)}${fmt(httpM.p99, 2).padStart(10)}${fmt(httpM.ok).padStart(10)}`)
+      console.log(`  (HTTP p50: request-weighted mean of the rounds' p50; p99: the worst round's p99)`)
+      if (problems.length) console.log(`PROBLEM: non-2xx answers: ${problems.join(', ')}`)
+      const judged = onPostgres && connections >= 8
+      const met = judged ? ratio >= TARGET_RATIO && problems.length === 0 : null
+      console.log(`ratio HTTP/raw: ${(ratio * 100).toFixed(1)}%${judged ? ` — target ≥ ${TARGET_RATIO * 100}%: ${met ? 'met' : 'NOT met'}` : ''}`)
+      printResult({ figure: `room commands over HTTP vs raw INSERT, ${connections} connection(s) (${database.label})`, value: Math.round(httpM.perSecond), unit: 'commands/s', baseline: Math.round(rawM.perSecond), ratio: round(ratio), target: connections >= 8 ? TARGET_RATIO : null, met })
+      if (connections === 32) {
+        const p99met = onPostgres ? httpM.p99 <= TARGET_P99_MS && problems.length === 0 : null
+        console.log(`p99 at 32 connections: ${httpM.p99} ms — target ≤ ${TARGET_P99_MS} ms${onPostgres ? `: ${p99met ? 'met' : 'NOT met'}` : ' (not judged on the embedded database)'}`)
+        printResult({ figure: `room command p99 over HTTP, 32 connections (${database.label})`, value: httpM.p99, unit: 'ms', baseline: null, ratio: null, target: TARGET_P99_MS, met: p99met })
+      }
+    }
+
+    await oneRoom(services, serviceDb, token, onPostgres, database.label)
+  } finally {
+    await Promise.all(services.map((s) => s.kill()))
+    await database.dispose()
+  }
+}
+
+/**
+ * 32 connections injecting problems into one room. On PostgreSQL half of them go to a second
+ * service process, so the two append at the same version and the runtime's retry is exercised.
+ */
+async function oneRoom(services: BenchProcess[], serviceDb: string | undefined, token: string, onPostgres: boolean, label: string): Promise<void> {
+  if (onPostgres) services.push(await startService(serviceDb))
+  const [room] = await openRooms(services[0]!.url, token, 1, true)
+  const versions: number[] = []
+  const tally = newHttpTally()
+  const body = JSON.stringify({ room_id: room, problem_text: 'Reverse a linked list.', problem_type: 'coding', difficulty: 'easy' })
+  const requests = () => [{ method: 'POST' as const, path: '/api/inject-problem', body, onResponse: recorder(tally, (text) => versions.push((JSON.parse(text) as { version: number }).version)) }]
+  const per = Math.ceil(32 / services.length)
+  console.log(`\none room, 32 connections over ${services.length} service process(es), ${ONE_ROOM_S} s …`)
+  await Promise.all(services.map((s) => loadHttp(s.url, token, per, ONE_ROOM_S, requests, tally)))
+  await sleep(500) // commands still in flight when the load stopped are answered to nobody
+  const history = await call<{ events: { version: number; type: string }[] }>(services[0]!.url, 'GET', `/api/interview/${room}/history?limit=10000`, undefined, token)
+  const stored = history.events.map((e) => e.version)
+  const status = { version: stored.length }
+  // The stream holds 1 … head with no gap, every answered version once, each of them a problem.
+  const answered = new Set(versions)
+  const problemAt = new Set(history.events.filter((e) => e.type === 'problem_injected').map((e) => e.version))
+  const gapless = stored.every((v, i) => v === i + 1) && answered.size === versions.length && versions.every((v) => problemAt.has(v))
+  const fiveXX = [...tally.statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0)
+  const ourConflicts = tally.codes.get('409 concurrency_conflict') ?? 0
+  const problems = problemsOf(tally)
+  const perSecond = versions.length / (tally.seconds / services.length)
+  console.log(`one room: ${fmt(versions.length)} commands answered 2xx (${fmt(perSecond)}/s), stream at version ${status.version}, ${gapless ? 'gapless' : 'NOT gapless'}; 5xx: ${fiveXX}; 409 from our retries: ${ourConflicts}`)
+  console.log(`  latency p99 per process: ${tally.rounds.map((r) => `${r.p99} ms`).join(', ')}`)
+  if (problems.length) console.log(`PROBLEM: non-2xx answers: ${problems.join(', ')}`)
+  const met = fiveXX === 0 && ourConflicts === 0 && gapless && problems.length === 0
+  printResult({ figure: `one room, 32 connections: no 5xx, no retry 409, gapless (${label}, ${services.length} process(es))`, value: Math.round(perSecond), unit: 'commands/s', baseline: null, ratio: null, target: null, met })
+  if (!met) process.exitCode = 1
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,120 @@
+import type { Db } from '../db/database'
+import { ConcurrencyError, type StoredEvent } from '../event-store'
+import type { Logger } from '../logger'
+import { writeRoomBatch, type RoomWrite, type WrittenRow } from './room-writes.repository'
+
+export interface GroupCommitOptions {
+  db: Db
+  logger: Logger
+  node: string
+  leaseGraceMs: number
+  /** Batches written at once; the commands arriving meanwhile wait and go together in the next. */
+  writers?: number
+  /** The most commands in one statement. */
+  maxBatch?: number
+}
+
+interface Pending {
+  write: RoomWrite
+  resolve: (events: StoredEvent[]) => void
+  reject: (error: unknown) => void
+}
+
+/** Deadlocks and serialization failures abort a whole statement; every command in it is retried. */
+const RETRYABLE = new Set(['40P01', '40001'])
+
+/**
+ * Group commit: commands for different rooms that arrive while a write is in flight go to the
+ * database together in the next one, each fenced by its own expected version. A command whose
+ * room moved on gets a ConcurrencyError alone; the others commit. Each caller's promise settles
+ * only after the statement holding its write has committed.
+ */
+export class GroupCommitter {
+  readonly stats = { batches: 0, writes: 0 }
+  private readonly queue: Pending[] = []
+  private inFlight = 0
+  private scheduled = false
+  private readonly writers: number
+  private readonly maxBatch: number
+
+  constructor(private readonly options: GroupCommitOptions) {
+    this.writers = options.writers ?? 1
+    this.maxBatch = options.maxBatch ?? 500
+  }
+
+  /** Writes one command's facts and what they imply; resolves with the stored events once committed. */
+  write(write: RoomWrite): Promise<StoredEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, resolve, reject })
+      this.schedule()
+    })
+  }
+
+  // Deferred to the end of this turn of the event loop, so writes made in the same turn (timers
+  // that fall due together) share the first statement too.
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.writers || this.queue.length === 0) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    while (this.inFlight < this.writers && this.queue.length > 0) {
+      const batch = this.take()
+      this.inFlight++
+      void this.run(batch).finally(() => {
+        this.inFlight--
+        this.schedule()
+      })
+    }
+  }
+
+  /** The next batch: in arrival order, at most one command per room (the rest wait their turn). */
+  private take(): Pending[] {
+    const batch: Pending[] = []
+    const rooms = new Set<string>()
+    const rest: Pending[] = []
+    for (const pending of this.queue) {
+      if (batch.length < this.maxBatch && !rooms.has(pending.write.streamId)) {
+        rooms.add(pending.write.streamId)
+        batch.push(pending)
+      } else rest.push(pending)
+    }
+    this.queue.splice(0, this.queue.length, ...rest)
+    return batch
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    let written: Map<string, WrittenRow[]>
+    try {
+      written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs)
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (code && RETRYABLE.has(code)) {
+        for (const p of batch) p.reject(new ConcurrencyError(p.write.streamId, p.write.expectedVersion))
+      } else if (batch.length > 1) {
+        // One command's bad row (a foreign key, say) must not fail the others: each goes alone.
+        this.options.logger.debug({ err: error, commands: batch.length }, 'batch write failed; writing its commands one by one')
+        await Promise.all(batch.map((p) => this.run([p])))
+      } else batch[0]!.reject(error)
+      return
+    }
+    this.stats.batches++
+    this.stats.writes += batch.length
+    for (const { write, resolve, reject } of batch) {
+      const rows = written.get(write.streamId)
+      if (!rows) {
+        reject(new ConcurrencyError(write.streamId, write.expectedVersion))
+        continue
+      }
+      if (rows.length !== write.events.length) {
+        reject(new Error(`stream ${write.streamId}: ${rows.length} of ${write.events.length} events written`))
+        continue
+      }
+      resolve(rows.map((row, i) => ({ ...row, type: write.events[i]!.type, data: write.events[i]!.data, metadata: write.events[i]!.metadata ?? {} })))
+    }
+  }
+}
