@@ -85,8 +85,12 @@ export interface PointInTime {
  */
 export async function snapshotAt(db: Db, roomId: string, bound: { version?: number; at?: Date }): Promise<PointInTime> {
   // Only this machine version's snapshots: another version's are skipped (and replaced by snapshots:rebuild).
-  const found = await findSnapshotBefore(db, roomId, bound, MACHINE_VERSION)
-  const restored = found && restorableSnapshot(found.snapshot)
+  let found = await findSnapshotBefore(db, roomId, bound)
+  let restored = found && restorableSnapshot(found.snapshot)
+  if (found && !restored) {
+    found = await findSnapshotBefore(db, roomId, bound, MACHINE_VERSION)
+    restored = found && restorableSnapshot(found.snapshot)
+  }
   const stored = restored ? found : undefined
   let snapshot = restored ?? initialRoomSnapshot()
   let version = stored?.version ?? 0
