@@ -136,7 +136,9 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
   async ownerOf(roomId: string): Promise<string | undefined> {
     const known = this.owners.get(roomId)
     if (known !== undefined) return known
-    const { snapshot, version } = this.cache.get(roomId) ?? (await this.load(roomId))
+    // A cached room at version 0 may have been opened since (by another process): read it again.
+    const cached = this.cache.get(roomId)
+    const { snapshot, version } = cached && cached.version > 0 ? cached : await this.load(roomId)
     return version > 0 ? snapshot.context.owner_id : undefined
   }
 

@@ -1,0 +1,87 @@
+import { expect } from 'chai'
+import { randomUUID } from 'node:crypto'
+import { readStream } from '../../src/event-store'
+import { findRoomStatus } from '../../src/rooms/room.repository'
+import { roomStream } from '../../src/rooms/room-facts.schema'
+import { writeRoomBatch, type RoomWrite } from '../../src/rooms/room-writes.repository'
+import { ctx } from '../support/context'
+import { newUser } from '../support/http'
+import { newRoomId, newRuntime, openCommand, phase } from '../support/runtime'
+
+const db = () => ctx().database.db
+
+/** A write of one problem_injected fact at `expectedVersion`, with the status row it implies. */
+function injectWrite(roomId: string, ownerId: string, expectedVersion: number): RoomWrite {
+  const now = new Date()
+  return {
+    roomId,
+    streamId: roomStream(roomId),
+    expectedVersion,
+    events: [{ type: 'problem_injected', data: { problem_id: randomUUID(), problem_text: 'p', problem_type: null, difficulty: null, at: now.toISOString() } }],
+    status: { room_id: roomId, owner_id: ownerId, session_id: randomUUID(), title: 't', state: 'ready', current_sequence: 1, deadline: null, version: expectedVersion + 1, snapshot: { marker: expectedVersion + 1 }, opened_at: now, updated_at: now },
+    timers: [],
+  }
+}
+
+describe('group commit of room writes', () => {
+  before(() => ctx().service.timers.stop())
+  after(() => ctx().service.timers.start())
+
+  it('writes the commands whose version still holds and nothing of the one whose room moved on, in one statement', async () => {
+    const user = await newUser('gc')
+    const runtime = newRuntime()
+    const [stale, fresh] = [newRoomId(), newRoomId()]
+    for (const roomId of [stale, fresh]) await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))
+    // `stale` is at version 1: a write expecting 0 lost its race; `fresh` expects 1 and holds.
+    const written = await writeRoomBatch(db(), [injectWrite(stale, user.id, 0), injectWrite(fresh, user.id, 1)], 'test', 500)
+    expect([...written.keys()]).to.deep.equal([roomStream(fresh)])
+    expect(written.get(roomStream(fresh))!.map((r) => r.stream_position)).to.deep.equal([2])
+    expect((await readStream(db(), roomStream(stale))).map((e) => e.type)).to.deep.equal(['room_opened'])
+    expect((await readStream(db(), roomStream(fresh))).map((e) => e.type)).to.deep.equal(['room_opened', 'problem_injected'])
+    expect((await findRoomStatus(db(), stale))!.version).to.equal(1)
+    expect((await findRoomStatus(db(), fresh))).to.include({ version: 2 })
+  })
+
+  it('puts commands for different rooms that arrive together into shared statements, each answered with its own facts', async () => {
+    const user = await newUser('gc')
+    const runtime = newRuntime()
+    const rooms = Array.from({ length: 20 }, () => newRoomId())
+    const before = { ...runtime.committer.stats }
+    const results = await Promise.all(rooms.map((roomId) => runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))))
+    const batches = runtime.committer.stats.batches - before.batches
+    expect(runtime.committer.stats.writes - before.writes).to.equal(20)
+    expect(batches).to.be.lessThan(20)
+    results.forEach((result, i) => {
+      expect(result.version).to.equal(1)
+      expect(result.events.map((e) => [e.stream_id, e.stream_position, e.type])).to.deep.equal([[roomStream(rooms[i]!), 1, 'room_opened']])
+    })
+  })
+
+  it('keeps one room conflicting with another runtime from failing the commands of other rooms in its batch', async () => {
+    const user = await newUser('gc')
+    const [a, b] = [newRuntime('a'), newRuntime('b')]
+    const contested = newRoomId()
+    const others = Array.from({ length: 5 }, () => newRoomId())
+    await a.execute(contested, openCommand(contested, user.id, [phase(1, 5)]))
+    await b.load(contested)
+    const inject = (runtime: typeof a, roomId: string) => runtime.execute(roomId, { type: 'injectProblem', problem_id: randomUUID(), problem_text: 'x', problem_type: null, difficulty: null })
+    // b's cached version goes stale once a appends; b's batch also carries the other rooms' opens.
+    await inject(a, contested)
+    const results = await Promise.all([inject(b, contested), ...others.map((roomId) => b.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)])))])
+    expect(results[0]!.version).to.equal(3)
+    for (const result of results.slice(1)) expect(result.version).to.equal(1)
+    expect((await readStream(db(), roomStream(contested))).map((e) => e.stream_position)).to.deep.equal([1, 2, 3])
+    expect(b.stats.conflicts).to.be.greaterThan(0)
+  })
+})
+
+describe('the room owner kept in memory', () => {
+  it('finds a room another process opened after this one had looked it up and found nothing', async () => {
+    const user = await newUser('owner')
+    const [a, b] = [newRuntime('a'), newRuntime('b')]
+    const roomId = newRoomId()
+    expect(await a.ownerOf(roomId)).to.equal(undefined)
+    await b.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))
+    expect(await a.ownerOf(roomId)).to.equal(user.id)
+  })
+})
