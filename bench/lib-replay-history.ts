@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../src/db/database'
 import { upsertRoomStatus } from '../src/rooms/room.repository'
-import { dataOf, roomStream } from '../src/rooms/room-facts.schema'
+import { eventOf, roomStream } from '../src/rooms/room-facts.schema'
 import {
   applyFact,
   currentPhase,
@@ -99,7 +99,7 @@ export async function storeRoomHistory(
 ): Promise<{ version: number; snapshot: RoomSnapshot }> {
   const batch = options.batch ?? 5_000
   const stream = roomStream(options.roomId)
-  let events: { position: number; type: string; data: string; at: string }[] = []
+  let events: { position: number; type: string; data: string; metadata: string; at: string }[] = []
   let snapshots: { version: number; snapshot: string; at: string }[] = []
   let version = 0
   let last: RoomSnapshot | undefined
@@ -107,9 +107,10 @@ export async function storeRoomHistory(
     if (events.length > 0) {
       await sql`
         insert into events (stream_id, stream_position, type, data, metadata, recorded_at)
-        select ${stream}, e.position, e.type, e.data::jsonb, '{"node":"bench"}'::jsonb, e.at
-          from unnest(${events.map((e) => e.position)}::int[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.data)}::text[], ${events.map((e) => e.at)}::timestamptz[])
-            as e(position, type, data, at)`.execute(db)
+        select ${stream}, e.position, e.type, e.data::jsonb, e.metadata::jsonb, e.at
+          from unnest(${events.map((e) => e.position)}::int[], ${events.map((e) => e.type)}::text[], ${events.map((e) => e.data)}::text[],
+                      ${events.map((e) => e.metadata)}::text[], ${events.map((e) => e.at)}::timestamptz[])
+            as e(position, type, data, metadata, at)`.execute(db)
     }
     if (snapshots.length > 0) {
       await sql`
@@ -124,7 +125,9 @@ export async function storeRoomHistory(
   for (const { fact, snapshot } of history) {
     version++
     last = snapshot
-    events.push({ position: version, type: fact.type, data: JSON.stringify(dataOf(fact)), at: fact.at })
+    // As the runtime writes them: the payload, and metadata with the schema and machine versions.
+    const event = eventOf(fact, { node: 'bench' })
+    events.push({ position: version, type: fact.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata), at: fact.at })
     if (version % options.snapshotEvery === 0) snapshots.push({ version, snapshot: JSON.stringify(persistSnapshot(snapshot)), at: fact.at })
     if (events.length >= batch) await flush()
   }

@@ -1,7 +1,7 @@
 import type { Db } from '../src/db/database'
 import { appendToStream } from '../src/event-store'
 import type { RoomRuntime } from '../src/rooms/room-runtime'
-import { dataOf, roomStream } from '../src/rooms/room-facts.schema'
+import { eventOf, roomStream } from '../src/rooms/room-facts.schema'
 import { applyFact, decide, type RoomCommand, type RoomFact } from '../machines/interview-room'
 
 const LAP: RoomCommand[] = [
@@ -25,7 +25,7 @@ export async function growRoomHistory(db: Db, runtime: RoomRuntime, roomId: stri
     for (const fact of facts) snapshot = applyFact(snapshot, fact)
     batch.push(...facts)
     if (batch.length >= 1000 || version + batch.length >= total) {
-      const appended = await appendToStream(db, roomStream(roomId), version, batch.map((f) => ({ type: f.type, data: dataOf(f) })))
+      const appended = await appendToStream(db, roomStream(roomId), version, batch.map((f) => eventOf(f)))
       version = appended.nextVersion
       batch = []
     }

@@ -3,6 +3,7 @@ import * as m0001 from './0001_accounts_and_products'
 import * as m0002 from './0002_event_store_and_rooms'
 import * as m0003 from './0003_projections'
 import * as m0006 from './0006_idempotency_keys'
+import * as m0007 from './0007_stream_heads'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_event_store_and_rooms': m0002,
   '0003_projections': m0003,
   '0006_idempotency_keys': m0006,
+  '0007_stream_heads': m0007,
 }

@@ -2,7 +2,7 @@ import type { Phase } from './facts'
 
 /** What a caller asks of a room. `decide` turns a command into facts, or refuses it. */
 export type RoomCommand =
-  | { type: 'openRoom'; room_id: string; session_id: string; owner_id: string; title: string; phases: Phase[]; warning_fraction: number | null }
+  | { type: 'openRoom'; room_id: string; session_id: string; owner_id: string; title: string; phases: Phase[]; warning_fraction: number | null; plan_id?: string | null }
   | { type: 'startTimer' }
   | { type: 'pauseTimer' }
   | { type: 'resumeTimer' }

@@ -52,7 +52,7 @@ function factsFor(ctx: RoomContext, state: RoomState, command: RoomCommand, at: 
   switch (command.type) {
     case 'openRoom': {
       const { type: _type, ...rest } = command
-      return [{ type: 'room_opened', ...rest, at }]
+      return [{ type: 'room_opened', ...rest, plan_id: rest.plan_id ?? null, at }]
     }
     case 'startTimer':
       return state === 'paused' ? [resumed(ctx, at)] : [started(ctx, at)]

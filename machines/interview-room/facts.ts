@@ -21,6 +21,8 @@ export interface RoomOpened {
   phases: Phase[]
   /** Fraction of a phase after which `phase_warning` is due (0 < f < 1), or null for none. */
   warning_fraction: number | null
+  /** The stored plan the phases came from; null for inline phases (and for rooms opened before schema v2). */
+  plan_id: string | null
   at: string
 }
 

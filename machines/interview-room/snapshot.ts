@@ -2,6 +2,7 @@ import { initialTransition, transition, type SnapshotFrom } from 'xstate'
 import { interviewRoomMachine } from './machine'
 import type { RoomFact } from './facts'
 import { emptyContext, type RoomContext } from './context'
+import { MACHINE_VERSION } from './version'
 
 export type RoomSnapshot = SnapshotFrom<typeof interviewRoomMachine>
 export type RoomState = 'unopened' | 'ready' | 'running' | 'paused' | 'completed'
@@ -43,6 +44,21 @@ export function restoreSnapshot(persisted: unknown): RoomSnapshot {
   return interviewRoomMachine.resolveState({ value, context: { ...emptyContext(), ...context } } as Parameters<typeof interviewRoomMachine.resolveState>[0])
 }
 
-export function persistSnapshot(snapshot: RoomSnapshot): { value: unknown; context: unknown } {
-  return { value: snapshot.value, context: snapshot.context }
+/** The persisted form of a snapshot, with the version of the machine that made it. */
+export function persistSnapshot(snapshot: RoomSnapshot): { machine_version: number; value: unknown; context: unknown } {
+  return { machine_version: MACHINE_VERSION, value: snapshot.value, context: snapshot.context }
+}
+
+/** The machine version a persisted snapshot was made by (null: before snapshots recorded it). */
+export const snapshotMachineVersion = (persisted: unknown): number | null => {
+  const version = (persisted as { machine_version?: unknown } | null)?.machine_version
+  return typeof version === 'number' ? version : null
+}
+
+/**
+ * The persisted snapshot restored, if this machine version made it; otherwise undefined, and the
+ * caller rebuilds the room from its facts. Another version's snapshot is never restored as is.
+ */
+export function restorableSnapshot(persisted: unknown): RoomSnapshot | undefined {
+  return snapshotMachineVersion(persisted) === MACHINE_VERSION ? restoreSnapshot(persisted) : undefined
 }

@@ -4,7 +4,7 @@ import { PREPARE } from '../db/prepared'
 import type { Checkpoint, StoredEvent } from './types'
 
 const COLUMNS = sql`global_position, stream_id, stream_position, type, data, metadata, transaction_id::text as transaction_id, recorded_at`
-const FACT_COLUMNS = sql`stream_position, type, data`
+const FACT_COLUMNS = sql`stream_position, type, data, (metadata->'schema_version')::int as schema_version`
 
 export interface ReadStreamOptions {
   /** First position to return (inclusive); default 1. */
@@ -14,8 +14,8 @@ export interface ReadStreamOptions {
   limit?: number
 }
 
-/** What folding a stream through its machine needs of each event. */
-export type StreamFact = Pick<StoredEvent, 'stream_position' | 'type' | 'data'>
+/** What folding a stream through its machine needs of each event: its schema version, not the rest of its metadata. */
+export type StreamFact = Pick<StoredEvent, 'stream_position' | 'type' | 'data'> & { schema_version: number | null }
 
 /** A stream's events in stream order. */
 export async function readStream(db: Kysely<Database>, streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -23,7 +23,7 @@ export async function readStream(db: Kysely<Database>, streamId: string, options
 }
 
 /**
- * A stream's events in stream order, only position, type and data: for replays, which fold
+ * A stream's events in stream order, only position, type, data and schema version: for replays, which fold
  * thousands of events and need neither metadata nor log positions (half the bytes to decode).
  */
 export async function readStreamFacts(db: Kysely<Database>, streamId: string, options: ReadStreamOptions = {}): Promise<StreamFact[]> {

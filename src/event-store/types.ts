@@ -4,6 +4,10 @@ export interface EventMetadata {
   /** The process that appended the event. */
   node?: string
   causation?: string
+  /** The schema version of the fact's payload (absent: 1, written before versions existed). */
+  schema_version?: number
+  /** The version of the machine that decided the fact (absent: written before machine versions). */
+  machine_version?: number
   [key: string]: unknown
 }
 

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'database_unavailable'
   | 'unavailable'
+  | 'room_unreadable'
   | 'internal_error'
 
 export interface ErrorDetail {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database'
 import { readStream, readStreamFacts, type StreamFact } from '../event-store'
-import { applyFact, foldFacts, initialRoomSnapshot, restoreSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
-import { dataOf, factOf, roomStream } from './room-facts.schema'
+import { initialRoomSnapshot, MACHINE_VERSION, restorableSnapshot, roomState, roomStatus, stateValuePath, type RoomFact, type RoomSnapshot } from '../../machines/interview-room'
+import { applyStored, dataOf, factOf, roomStream, schemaVersionOf } from './room-facts.schema'
 import { findSnapshotBefore } from './room.repository'
 
 const PAGE = 1_000
@@ -20,6 +20,10 @@ export interface FactEntry {
 export interface TimelineEntry extends FactEntry {
   recorded_at: string
   metadata: unknown
+  /** The schema version the fact was stored with (its data is shown as stored). */
+  schema_version: number
+  /** The machine version that recorded the fact; null when it was recorded before machines had versions. */
+  machine_version: number | null
 }
 
 /** What the history, the simulator and the CLI tables say of a fact: `data` as stored, the state and status after it. */
@@ -51,9 +55,9 @@ export async function replayRoom(
   for (;;) {
     const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
     for (const event of page) {
-      const fact = factOf(event)
-      snapshot = applyFact(snapshot, fact)
-      visit(event, fact, snapshot)
+      const applied = applyStored(snapshot, event)
+      snapshot = applied.snapshot
+      visit(event, applied.fact, snapshot)
     }
     if (page.length < pageSize) return snapshot
     from = page[page.length - 1]!.stream_position + 1
@@ -66,9 +70,15 @@ export async function roomTimeline(db: Db, roomId: string, options: { fromVersio
   const events = await readStream(db, roomStream(roomId), { fromVersion: options.fromVersion, limit: options.limit })
   let snapshot = start?.snapshot ?? initialRoomSnapshot()
   return events.map((event) => {
-    const fact = factOf(event)
-    snapshot = applyFact(snapshot, fact)
-    return { ...factEntry(event.stream_position, fact, snapshot, event.data), recorded_at: event.recorded_at.toISOString(), metadata: event.metadata }
+    const { fact, snapshot: after } = applyStored(snapshot, event)
+    snapshot = after
+    return {
+      ...factEntry(event.stream_position, fact, snapshot, event.data),
+      recorded_at: event.recorded_at.toISOString(),
+      metadata: event.metadata,
+      schema_version: schemaVersionOf(event),
+      machine_version: typeof event.metadata.machine_version === 'number' ? event.metadata.machine_version : null,
+    }
   })
 }
 
@@ -84,8 +94,15 @@ export interface PointInTime {
  * events after that snapshot. Never reads the whole history of a long room.
  */
 export async function snapshotAt(db: Db, roomId: string, bound: { version?: number; at?: Date }): Promise<PointInTime> {
-  const stored = await findSnapshotBefore(db, roomId, bound)
-  let snapshot = stored ? restoreSnapshot(stored.snapshot) : initialRoomSnapshot()
+  // Only this machine version's snapshots: another version's are skipped (and replaced by snapshots:rebuild).
+  let found = await findSnapshotBefore(db, roomId, bound)
+  let restored = found && restorableSnapshot(found.snapshot)
+  if (found && !restored) {
+    found = await findSnapshotBefore(db, roomId, bound, MACHINE_VERSION)
+    restored = found && restorableSnapshot(found.snapshot)
+  }
+  const stored = restored ? found : undefined
+  let snapshot = restored ?? initialRoomSnapshot()
   let version = stored?.version ?? 0
   let at: string | null = stored ? stored.at.toISOString() : null
   const toVersion = bound.version
@@ -94,7 +111,7 @@ export async function snapshotAt(db: Db, roomId: string, bound: { version?: numb
     for (const event of page) {
       const fact = factOf(event)
       if (bound.at && Date.parse(fact.at) > bound.at.getTime()) return { snapshot, version, at }
-      snapshot = foldFacts([fact], snapshot)
+      snapshot = applyStored(snapshot, event, fact).snapshot
       version = event.stream_position
       at = fact.at
     }

@@ -12,14 +12,14 @@ import {
   foldFacts,
   initialRoomSnapshot,
   persistSnapshot,
-  restoreSnapshot,
+  restorableSnapshot,
   roomState,
   type DueTimer,
   type RoomCommand,
   type RoomFact,
   type RoomSnapshot,
 } from '../../machines/interview-room'
-import { dataOf, factOf, roomStream } from './room-facts.schema'
+import { applyStored, dataOf, eventOf, roomStream } from './room-facts.schema'
 import { findRoomStatus } from './room.repository'
 import { GroupCommitter } from './group-commit'
 import { findIdempotencyRecord, IDEMPOTENCY_KEY_CONSTRAINT, IDEMPOTENCY_TTL_HOURS, insertIdempotencyRecord, type IdempotencyRecord, type StoredAnswer } from './idempotency.repository'
@@ -161,11 +161,14 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     let base = this.cache.get(roomId)
     if (!base) {
       const row = await findRoomStatus(db, roomId)
-      base = row ? { snapshot: restoreSnapshot(row.snapshot), version: row.version } : { snapshot: initialRoomSnapshot(), version: 0 }
+      // A snapshot another machine version made is not restored: the room is rebuilt from its facts.
+      const restored = row && restorableSnapshot(row.snapshot)
+      base = row && restored ? { snapshot: restored, version: row.version } : { snapshot: initialRoomSnapshot(), version: 0 }
     }
     const newer = await readStream(db, roomStream(roomId), { fromVersion: base.version + 1 })
     if (newer.length === 0) return this.remember(roomId, base)
-    const snapshot = foldFacts(newer.map(factOf), base.snapshot)
+    let snapshot = base.snapshot
+    for (const event of newer) snapshot = applyStored(snapshot, event).snapshot
     return this.remember(roomId, { snapshot, version: newer[newer.length - 1]!.stream_position })
   }
 
@@ -284,7 +287,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       roomId,
       streamId: roomStream(roomId),
       expectedVersion: loaded.version,
-      events: facts.map((f) => ({ type: f.type, data: dataOf(f), metadata })),
+      events: facts.map((f) => eventOf(f, metadata)),
       status: {
         room_id: roomId,
         owner_id: ctx.owner_id,

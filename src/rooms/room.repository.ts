@@ -80,9 +80,11 @@ export async function insertRoomSnapshot(tx: Tx, row: { room_id: string; version
     .execute()
 }
 
-/** The latest stored snapshot at or before a version (or a time). */
-export async function findSnapshotBefore(db: Db, roomId: string, bound: { version?: number; at?: Date }) {
+/** The latest stored snapshot at or before a version (or a time); only those of `machineVersion` when given. */
+export async function findSnapshotBefore(db: Db, roomId: string, bound: { version?: number; at?: Date }, machineVersion?: number) {
   let query = db.selectFrom('room_snapshots').select(['version', 'snapshot', 'at']).where('room_id', '=', roomId)
+  // Filtering reads (and decompresses) each candidate snapshot: only worth it once the latest is stale.
+  if (machineVersion !== undefined) query = query.where(sql<string>`snapshot->>'machine_version'`, '=', String(machineVersion))
   if (bound.version !== undefined) query = query.where('version', '<=', bound.version)
   if (bound.at !== undefined) query = query.where('at', '<=', bound.at)
   return query.orderBy('version', 'desc').limit(1).executeTakeFirst()

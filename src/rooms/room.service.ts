@@ -9,7 +9,8 @@ import type { Answered, AnswerBuilder, CommandGuards, CommandOutcome, RoomRuntim
 import { findRoomStatus } from './room.repository'
 import { findUserById } from '../auth/auth.repository'
 import { listOpenRooms, listUserRooms } from './overview.repository'
-import { restoreSnapshot } from '../../machines/interview-room'
+import { restorableSnapshot } from '../../machines/interview-room'
+import type { RoomStatusRow } from '../db/room.table'
 import { roomTimeline, snapshotAt, type PointInTime } from './replay'
 import { refusalError } from './refusal'
 import type { HistoryQuery, InjectContextBody, InjectProblemBody, RoomListQuery, StartInterviewBody, StateQuery } from './room.schemas'
@@ -54,6 +55,12 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     return snapshot
   }
 
+  /** The room as its status row holds it; rebuilt from the facts when another machine version wrote the row. */
+  async function fromRow(row: RoomStatusRow): Promise<{ snapshot: RoomSnapshot; version: number }> {
+    const snapshot = restorableSnapshot(row.snapshot)
+    return snapshot ? { snapshot, version: row.version } : runtime.load(row.room_id)
+  }
+
   function statusPayload(roomId: string, snapshot: RoomSnapshot, version: number, now: Date) {
     return { success: true, room_id: roomId, session_id: snapshot.context.session_id, version, ...roomStatus(snapshot, now) }
   }
@@ -81,10 +88,10 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     }
   }
 
-  /** The title and phases a room opens with: inline phases, or those of a stored plan. */
-  async function phasesFor(user: AuthenticatedUser | undefined, body: Pick<StartInterviewBody, 'mock_interview_id' | 'phases' | 'title'>): Promise<{ title: string; phases: Phase[] }> {
+  /** The title and phases a room opens with: inline phases, or those of a stored plan (and its id). */
+  async function phasesFor(user: AuthenticatedUser | undefined, body: Pick<StartInterviewBody, 'mock_interview_id' | 'phases' | 'title'>): Promise<{ title: string; phases: Phase[]; plan_id: string | null }> {
     if (body.mock_interview_id && body.phases) throw new ValidationError('Give mock_interview_id or phases, not both', [{ path: 'body.phases', message: 'not allowed with mock_interview_id' }])
-    if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases }
+    if (body.phases) return { title: body.title ?? 'Interview', phases: body.phases, plan_id: null }
     if (!body.mock_interview_id) throw new ValidationError('mock_interview_id or phases is required', [{ path: 'body.mock_interview_id', message: 'required when phases is absent' }])
     if (!user) throw new UnauthorizedError('Starting from a stored plan needs a bearer token')
     // Another user's plan is answered as an unknown one: nothing about it is revealed.
@@ -92,11 +99,11 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       if (error instanceof NotFoundError) throw new ValidationError('No such interview plan', [{ path: 'body.mock_interview_id', message: 'no such interview plan' }])
       throw error
     })
-    return { title: body.title ?? plan.title, phases: plan.phases as Phase[] }
+    return { title: body.title ?? plan.title, phases: plan.phases as Phase[], plan_id: plan.id }
   }
 
   /** The command that opens a room: a fresh session, the configured warning unless the caller chose one. */
-  function openCommand(room: { roomId: string; ownerId: string; title: string; phases: Phase[]; warningFraction?: number | null }): Extract<RoomCommand, { type: 'openRoom' }> {
+  function openCommand(room: { roomId: string; ownerId: string; title: string; phases: Phase[]; warningFraction?: number | null; planId?: string | null }): Extract<RoomCommand, { type: 'openRoom' }> {
     return {
       type: 'openRoom',
       room_id: room.roomId,
@@ -105,6 +112,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
       title: room.title,
       phases: room.phases,
       warning_fraction: room.warningFraction === undefined ? warningFraction : room.warningFraction,
+      plan_id: room.planId ?? null,
     }
   }
 
@@ -126,7 +134,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
         if (user.role !== 'admin') throw new ForbiddenError('user_id must be your own')
         if (!(await findUserById(db, body.user_id))) throw new ValidationError('No such user', [{ path: 'body.user_id', message: 'no such user' }])
       }
-      const { title, phases } = await phasesFor(user, body)
+      const { title, phases, plan_id } = await phasesFor(user, body)
       // With a key, the key is looked up first: a retry of this very request answers 201 again.
       const existing = request.idempotency ? undefined : await runtime.load(body.room_id)
       if (existing && existing.version > 0) {
@@ -136,7 +144,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
           ? new ConflictError(`Room ${body.room_id} already exists (${state}); room ids are not reused`, { room_id: body.room_id, state })
           : new ConflictError(`Room id ${body.room_id} is taken; choose another`, { room_id: body.room_id })
       }
-      const command = openCommand({ roomId: body.room_id, ownerId: body.user_id ?? user.id, title, phases, warningFraction: body.warning_fraction })
+      const command = openCommand({ roomId: body.room_id, ownerId: body.user_id ?? user.id, title, phases, warningFraction: body.warning_fraction, planId: plan_id })
       const answer: AnswerBuilder = (outcome, now) => ({
         status: 201,
         body: { success: true, room_id: body.room_id, session_id: command.session_id, version: outcome.version, status: roomStatus(outcome.snapshot, now) },
@@ -156,13 +164,15 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
     async status(user: AuthenticatedUser, roomId: string) {
       const row = await findRoomStatus(db, roomId)
       if (!row || !canSee(user, row.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
-      return statusPayload(roomId, restoreSnapshot(row.snapshot), row.version, clock())
+      const { snapshot, version } = await fromRow(row)
+      return statusPayload(roomId, snapshot, version, clock())
     },
 
     async summary(user: AuthenticatedUser, roomId: string) {
       const row = await findRoomStatus(db, roomId)
       if (!row || !canSee(user, row.owner_id)) throw new NotFoundError(`Interview room ${roomId} not found`)
-      return { success: true, ...roomSummary(row, clock()) }
+      const { snapshot, version } = await fromRow(row)
+      return { success: true, ...roomSummary({ ...row, version }, snapshot, clock()) }
     },
 
     /** From the user_rooms projection: eventually consistent, a moment behind the commands. */
@@ -218,8 +228,7 @@ export function createRoomService({ db, runtime, plans, clock, newId, warningFra
   }
 }
 
-function roomSummary(row: Awaited<ReturnType<typeof findRoomStatus>> & object, now: Date) {
-  const snapshot = restoreSnapshot(row.snapshot)
+function roomSummary(row: RoomStatusRow, snapshot: RoomSnapshot, now: Date) {
   const status = roomStatus(snapshot, now)
   const peers = snapshot.context.peers
   return {

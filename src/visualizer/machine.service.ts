@@ -8,7 +8,7 @@ import type { ExportFormat } from './machine.schemas'
 
 export interface MachineExport {
   contentType: string
-  body: string | MachineDefinition
+  body: string | (MachineDefinition & { version: number | null })
 }
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -35,7 +35,7 @@ export function findMachine(id: string): MachineEntry {
 /** The machine in one export format. */
 export function exportMachine(entry: MachineEntry, format: ExportFormat): MachineExport {
   const definition = machineDefinition(entry)
-  const body = format === 'scxml' ? toScxml(definition) : format === 'mermaid' ? toMermaid(definition) : definition
+  const body = format === 'scxml' ? toScxml(definition) : format === 'mermaid' ? toMermaid(definition) : { ...definition, version: entry.version }
   return { contentType: CONTENT_TYPES[format], body }
 }
 
@@ -47,6 +47,7 @@ export function machineSummaries() {
     return {
       id: entry.id,
       title: entry.title,
+      version: entry.version,
       description: definition.description,
       states: allStates(definition).length - 1,
       events: definition.events.length,

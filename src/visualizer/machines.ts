@@ -1,5 +1,5 @@
 import type { AnyStateMachine } from 'xstate'
-import { interviewRoomMachine } from '../../machines/interview-room'
+import { interviewRoomMachine, MACHINE_VERSION } from '../../machines/interview-room'
 
 /** Where the live and replay modes read one actor of a machine; `{id}` stands for the actor's id. */
 export interface ActorLinks {
@@ -19,6 +19,8 @@ export interface MachineEntry {
   id: string
   title: string
   machine: AnyStateMachine
+  /** Its declared version (snapshots and facts record it); null for a machine without one. */
+  version: number | null
   actors: ActorLinks | null
 }
 
@@ -28,6 +30,7 @@ export const MACHINES: MachineEntry[] = [
     id: interviewRoomMachine.id,
     title: 'Interview room',
     machine: interviewRoomMachine,
+    version: MACHINE_VERSION,
     actors: {
       label: 'Room',
       history: '/api/interview/{id}/history',

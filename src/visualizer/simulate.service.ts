@@ -39,8 +39,8 @@ async function startOf(deps: SimulateDeps, user: AuthenticatedUser | undefined, 
   if (body.room_id === undefined) {
     if (body.version !== undefined) throw new ValidationError('version goes with room_id', [{ path: 'body.version', message: 'only with room_id' }])
     // Plans are read by their owners (and admins) only; inline phases reveal nothing and need no account.
-    const { title, phases } = await deps.rooms.phasesFor(user, body)
-    const opening = deps.rooms.openCommand({ roomId: SIMULATED_ROOM_ID, ownerId: user?.id ?? 'anonymous', title, phases, warningFraction: body.warning_fraction })
+    const { title, phases, plan_id } = await deps.rooms.phasesFor(user, body)
+    const opening = deps.rooms.openCommand({ roomId: SIMULATED_ROOM_ID, ownerId: user?.id ?? 'anonymous', title, phases, warningFraction: body.warning_fraction, planId: plan_id })
     return { from: body.phases ? 'phases' : 'plan', roomId: SIMULATED_ROOM_ID, start: { snapshot: initialRoomSnapshot(), version: 0, at: deps.clock(), opening } }
   }
   for (const key of ['title', 'warning_fraction'] as const) {

@@ -90,10 +90,17 @@ describe('event store', () => {
       expect(await readStream(db(), stream, { fromVersion: 2_147_483_648 })).to.deep.equal([])
     })
 
-    it('reads only position, type and data for a replay', async () => {
+    it('reads only position, type, data and schema version for a replay', async () => {
       const stream = newStream()
-      await appendToStream(db(), stream, 0, [{ type: 'a', data: { n: 1 }, metadata: { user_id: 'u' } }, { type: 'b', data: { n: 2 } }])
-      expect(await readStreamFacts(db(), stream, { fromVersion: 2 })).to.deep.equal([{ stream_position: 2, type: 'b', data: { n: 2 } }])
+      await appendToStream(db(), stream, 0, [
+        { type: 'a', data: { n: 1 }, metadata: { user_id: 'u' } },
+        { type: 'b', data: { n: 2 } },
+        { type: 'c', data: { n: 3 }, metadata: { user_id: 'u', schema_version: 4 } },
+      ])
+      expect(await readStreamFacts(db(), stream, { fromVersion: 2 })).to.deep.equal([
+        { stream_position: 2, type: 'b', data: { n: 2 }, schema_version: null },
+        { stream_position: 3, type: 'c', data: { n: 3 }, schema_version: 4 },
+      ])
     })
   })
 

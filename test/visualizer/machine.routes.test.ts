@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { interviewRoomMachine } from '../../machines/interview-room'
+import { interviewRoomMachine, MACHINE_VERSION } from '../../machines/interview-room'
 import { describeMachine } from '../../src/visualizer/machine-definition'
 import { toMermaid } from '../../src/visualizer/mermaid'
 import { toScxml } from '../../src/visualizer/scxml'
@@ -12,7 +12,7 @@ describe('GET /api/machines', () => {
     const reply = await api('GET', '/api/machines')
     expect(reply.status).to.equal(200)
     const room = reply.body.machines.find((m: { id: string }) => m.id === 'interview-room')
-    expect(room).to.deep.include({ title: 'Interview room', description: definition.description, events: definition.events.length })
+    expect(room).to.deep.include({ title: 'Interview room', version: MACHINE_VERSION, description: definition.description, events: definition.events.length })
     expect(room.links).to.deep.equal({
       json: '/api/machines/interview-room',
       scxml: '/api/machines/interview-room?format=scxml',
@@ -34,7 +34,7 @@ describe('GET /api/machines/{machine_id}', () => {
     const reply = await api('GET', '/api/machines/interview-room')
     expect(reply.status).to.equal(200)
     expect(reply.headers.get('content-type')).to.match(/^application\/json/)
-    expect(reply.body).to.deep.equal(JSON.parse(JSON.stringify(definition)))
+    expect(reply.body).to.deep.equal(JSON.parse(JSON.stringify({ ...definition, version: MACHINE_VERSION })))
   })
 
   it('returns SCXML with ?format=scxml', async () => {

@@ -58,7 +58,7 @@ class SideBySide {
 const AT = '2025-03-03T09:00:00.000Z'
 const phase = (sequence: number) => ({ sequence, question_id: `q${sequence}`, question_type: 'coding', question_text: null, duration_minutes: 1, instructions: '' })
 const fact = {
-  opened: (): RoomFact => ({ type: 'room_opened', room_id: 'r', session_id: 's', owner_id: 'u', title: 't', phases: [phase(10), phase(20), phase(30)], warning_fraction: 0.8, at: AT }),
+  opened: (): RoomFact => ({ type: 'room_opened', room_id: 'r', session_id: 's', owner_id: 'u', title: 't', phases: [phase(10), phase(20), phase(30)], warning_fraction: 0.8, plan_id: null, at: AT }),
   started: (sequence: number): RoomFact => ({ type: 'phase_started', sequence, question_id: `q${sequence}`, question_type: 'coding', duration_minutes: 1, instructions: '', deadline: AT, at: AT }),
   paused: (sequence: number): RoomFact => ({ type: 'timer_paused', sequence, remaining_ms: 1_000, at: AT }),
   resumed: (sequence: number): RoomFact => ({ type: 'timer_resumed', sequence, remaining_ms: 1_000, deadline: AT, at: AT }),

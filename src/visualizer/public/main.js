@@ -47,7 +47,7 @@ async function main() {
   const simulation = entry.simulate ? setUpSimulate({ index, chart, path: entry.simulate, message }) : null
   const wanted = params.get('mode') ?? 'chart'
   const mode = (wanted === 'simulate' ? simulation : links) ? wanted : 'chart'
-  replay = links ? new Replay({ index, chart, links, onStep: () => selection && select(selection) }) : null
+  replay = links ? new Replay({ index, chart, links, machineVersion: entry.version, onStep: () => selection && select(selection) }) : null
   const live = links ? new Live({ index, chart, links }) : null
   setUpModes(mode, links, token, { live, replay, simulation })
 }

@@ -9,8 +9,9 @@ const PAGE = 10000
 const MAX_GAP_MS = 2000
 
 export class Replay {
-  constructor({ index, chart, links, onStep }) {
+  constructor({ index, chart, links, machineVersion, onStep }) {
     this.index = index
+    this.machineVersion = machineVersion ?? null
     this.chart = chart
     this.links = links
     this.onStep = onStep
@@ -21,7 +22,7 @@ export class Replay {
     this.urlTimer = null
     this.showStatus = statusPanel(byId('status'))
     const eventPanel = byId('event')
-    this.showEvent = rows(eventPanel, ['Event', 'Version', 'At'])
+    this.showEvent = rows(eventPanel, ['Event', 'Version', 'At', 'Recorded by'])
     this.eventData = eventPanel.appendChild(el('pre'))
   }
 
@@ -48,6 +49,7 @@ export class Replay {
     const slider = byId('slider')
     slider.min = '0'
     slider.max = String(Math.max(0, entries.length - 1))
+    byId('recorded').textContent = recordedBy(entries, this.machineVersion)
     return entries.length
   }
 
@@ -83,7 +85,7 @@ export class Replay {
     this.chart.setTaken(this.takenAt(i))
     byId('slider').value = String(i)
     byId('position').textContent = `version ${entry.version} of ${this.entries[this.entries.length - 1].version}`
-    this.showEvent([entry.type, entry.version, entry.at])
+    this.showEvent([entry.type, entry.version, entry.at, `${machineLabel(entry.machine_version)}, ${entry.type} schema v${entry.schema_version}`])
     this.eventData.textContent = JSON.stringify(entry.data, null, 2)
     this.showStatus(entry.state_value, entry.status)
     this.onStep?.(entry)
@@ -154,4 +156,19 @@ export class Replay {
       history.replaceState(history.state, '', `${location.pathname}?${params}${location.hash}`)
     }, 250)
   }
+}
+
+const machineLabel = (version) => (version === null || version === undefined ? 'a machine before versions' : `machine v${version}`)
+
+/** Which machine versions recorded the history, and which one replays it here. */
+function recordedBy(entries, current) {
+  const spans = []
+  for (const entry of entries) {
+    const version = entry.machine_version ?? null
+    const last = spans[spans.length - 1]
+    if (last && last.version === version) last.to = entry.version
+    else spans.push({ version, from: entry.version, to: entry.version })
+  }
+  const parts = spans.map((s) => `${machineLabel(s.version)} (versions ${s.from}–${s.to})`)
+  return parts.length ? `Recorded by ${parts.join(', ')}; replayed with machine v${current ?? '?'}.` : ''
 }

@@ -7,7 +7,7 @@ describe('interview room: open, start, pause, resume, inject', () => {
     it('given no facts, produces room_opened with the plan at now and leaves the room ready at the first phase', () => {
       const { facts, after } = when(initialRoomSnapshot(), 0, cmd.open())
       expect(facts).to.deep.equal([
-        { type: 'room_opened', room_id: 'room-1', session_id: 'session-1', owner_id: 'user-1', title: 'Mock interview', phases: PLAN, warning_fraction: 0.8, at: iso(0) },
+        { type: 'room_opened', room_id: 'room-1', session_id: 'session-1', owner_id: 'user-1', title: 'Mock interview', phases: PLAN, warning_fraction: 0.8, plan_id: null, at: iso(0) },
       ])
       expect(roomState(after)).to.equal('ready')
       expect(after.context).to.include({ index: 0, remaining_ms: MIN, deadline: null, transition_count: 0, opened_at: iso(0), started_at: null })
