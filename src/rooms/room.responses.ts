@@ -93,6 +93,8 @@ export const HistoryAnswer = z
         at: Time,
         recorded_at: Time,
         data: z.object({}).passthrough().openapi({ additionalProperties: true }),
+        schema_version: z.number().int().openapi({ description: 'The schema version the fact was stored with; `data` is shown as stored' }),
+        machine_version: z.number().int().nullable().openapi({ description: 'The machine version that recorded the fact; null before machines had versions' }),
         metadata: z.object({}).passthrough().openapi({ additionalProperties: true }),
         state: RoomStateName,
         state_value: z.string(),

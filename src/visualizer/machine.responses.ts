@@ -8,6 +8,7 @@ export const MachineList = z
       z.object({
         id: z.string(),
         title: z.string(),
+        version: z.number().int().openapi({ description: 'The machine version: stored snapshots of another version are rebuilt from the facts' }),
         description: z.string().nullable(),
         states: z.number().int(),
         events: z.number().int(),
@@ -50,8 +51,8 @@ registry.registerComponent('schemas', 'MachineState', {
 })
 registry.registerComponent('schemas', 'MachineDefinition', {
   type: 'object',
-  properties: { id: { type: 'string' }, description: nullableString, root: { $ref: '#/components/schemas/MachineState' }, events: strings, guards: strings, actions: strings },
-  required: ['id', 'description', 'root', 'events', 'guards', 'actions'],
+  properties: { id: { type: 'string' }, version: { type: 'integer', description: 'The machine version' }, description: nullableString, root: { $ref: '#/components/schemas/MachineState' }, events: strings, guards: strings, actions: strings },
+  required: ['id', 'version', 'description', 'root', 'events', 'guards', 'actions'],
 })
 
 export const MachineExport = {
