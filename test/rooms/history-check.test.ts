@@ -7,12 +7,12 @@ import { migrateToLatest } from '../../src/db/migrate'
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection'
 import { testConfig } from '../support/context'
 import { createScratchDatabase, realPostgresUrl } from '../support/database'
-import { goldenHistories, storeRecorded } from '../support/histories'
+import { preVersionHistory, storeRecorded } from '../support/histories'
 import { skipUnless } from '../support/skip'
 import type { RecordedEvent } from '../../src/rooms/history-record'
 
 const run = promisify(execFile)
-const golden = goldenHistories().find((h) => h.file.startsWith('corpus-full'))!.history.events
+const golden = preVersionHistory().events
 
 /** The first `n` events of the full golden room, with `change` applied to some of them. */
 const history = (n: number, change: (event: RecordedEvent) => RecordedEvent = (e) => e) => golden.slice(0, n).map((e) => change(structuredClone(e)))

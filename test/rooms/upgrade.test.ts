@@ -13,10 +13,10 @@ import { persistSnapshot } from '../../machines/interview-room'
 import { testConfig } from '../support/context'
 import { createScratchDatabase, realPostgresUrl } from '../support/database'
 import { api } from '../support/http'
-import { expectRecorded, goldenHistories, storeRecorded } from '../support/histories'
+import { expectRecorded, preVersionHistory, storeRecorded } from '../support/histories'
 
 const PASSWORD = 'correct horse battery'
-const golden = goldenHistories().find((h) => h.file.startsWith('corpus-full'))!.history
+const golden = preVersionHistory()
 
 /** The snapshot as the code before machine versions persisted it: value and context, no version. */
 function oldSnapshot(events: RecordedEvent[]): { value: unknown; context: unknown } {

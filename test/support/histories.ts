@@ -16,6 +16,11 @@ export function goldenHistories(): { file: string; history: RecordedHistory }[] 
     .map((file) => ({ file, history: JSON.parse(readFileSync(join(DIR, file), 'utf8')) as RecordedHistory }))
 }
 
+/** The full room recorded by the release before fact and machine versions: every fact of it is stored unversioned. */
+export function preVersionHistory(): RecordedHistory {
+  return goldenHistories().find((h) => h.file === 'corpus-full-b68e56b2.json')!.history
+}
+
 /** Writes a recorded history's events into the log under `roomId`, exactly as they were stored (data and metadata untouched). */
 export async function storeRecorded(db: Db, roomId: string, events: RecordedEvent[]): Promise<void> {
   await sql`
