@@ -70,6 +70,7 @@ export function finishDocument(doc: OpenApiDocument): OpenApiDocument {
     }
   }
   for (const schema of Object.values(doc.components.schemas ?? {})) notRequiredWhenDefaulted(schema)
+  noUntypedNullable(doc)
   return doc
 }
 
@@ -88,6 +89,20 @@ function finishOperation(operation: Operation): void {
     if (!parameter.schema) continue
     if (parameter.in === 'query') delete parameter.schema.nullable
     if (parameter.schema.default !== undefined) parameter.required = false
+  }
+}
+
+/**
+ * zod's `unknown()` (any JSON value, as in `z.record(z.unknown())`) comes out as `{nullable: true}`;
+ * OpenAPI 3.0 allows `nullable` only beside a `type`, and a schema without a type admits null anyway.
+ */
+function noUntypedNullable(node: unknown): void {
+  if (!node || typeof node !== 'object') return
+  const schema = node as Json
+  if (schema.nullable === true && schema.type === undefined && schema.$ref === undefined) delete schema.nullable
+  for (const value of Object.values(schema)) {
+    if (Array.isArray(value)) value.forEach(noUntypedNullable)
+    else noUntypedNullable(value)
   }
 }
 
