@@ -84,6 +84,8 @@ export function startService(database: string | undefined, env: Record<string, s
       LOG_FORMAT: 'json',
       JWT_EXPIRE_MINUTES: '240',
       SSE_HEARTBEAT_MS: '600000',
+      // One bench user holds thousands of streams: the per-user cap is for people.
+      SSE_MAX_STREAMS_PER_USER: '10000',
       ...(database ? { DATABASE_URL: database } : { DATABASE_URL: '', PGLITE_DATA_DIR: 'memory://' }),
       ...env,
     },

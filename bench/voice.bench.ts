@@ -89,6 +89,8 @@ async function main(): Promise<void> {
       ICE_HOST_ADDRESSES: '127.0.0.1',
       RECORDINGS_DIR: recordings,
       RTC_MAX_PEERS: String(PEERS + 10),
+      // One bench user opens every peer at once: the per-user cap on peers still connecting is for people.
+      RTC_MAX_PENDING_PEERS_PER_USER: String(PEERS + 10),
       STT_BASE_URL: stt.baseUrl,
       ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '', PGLITE_DATA_DIR: 'memory://' }),
     },
