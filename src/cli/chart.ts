@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { runCli } from './cli'
+import { fail, runCli } from './cli'
 import { EXPORT_FORMATS, type ExportFormat } from '../visualizer/machine.schemas'
 import { exportMachine } from '../visualizer/machine.service'
 import { MACHINES } from '../visualizer/machines'
@@ -27,11 +27,6 @@ async function main(): Promise<number> {
     process.stdout.write(text)
   }
   return 0
-}
-
-function fail(message: string, code = 2): number {
-  console.error(message)
-  return code
 }
 
 runCli('chart', main)

@@ -1,4 +1,7 @@
 import { ConfigError, loadConfig, type Config } from '../../config'
+import type { Db } from '../db/database'
+import { openDatabase } from '../db/connection'
+import { createLogger } from '../logger'
 
 /** EX_CONFIG from sysexits.h: the configuration is wrong, not the program. */
 export const EXIT_CONFIG = 78
@@ -25,4 +28,22 @@ export function runCli(name: string, main: () => Promise<number>): void {
       process.exit(1)
     },
   )
+}
+
+/** Says what was wrong on stderr (or the usage asked for, code 0, on stdout); returns the exit code (2: the command line was wrong). */
+export function fail(message: string, code = 2): number {
+  if (code === 0) console.log(message)
+  else console.error(message)
+  return code
+}
+
+/** Opens the configured database (logging errors only), runs `work` on it, and closes it whatever happens. */
+export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  const config = configOrExit()
+  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
+  try {
+    return await work(database.db)
+  } finally {
+    await database.close()
+  }
 }

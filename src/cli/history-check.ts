@@ -6,9 +6,7 @@
  * do not; 2: bad arguments.
  */
 import { parseArgs } from 'node:util'
-import { configOrExit, runCli } from './cli'
-import { openDatabase } from '../db/connection'
-import { createLogger } from '../logger'
+import { fail, runCli, withDatabase } from './cli'
 import { checkHistories, sampleRooms, type RoomCheckFailure } from '../rooms/history-check'
 import { MACHINE_VERSION } from '../../machines/interview-room'
 
@@ -31,14 +29,12 @@ async function main(): Promise<number> {
   if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) return fail(`--sample must be a whole number ≥ 1\n${USAGE}`)
   if (sample !== undefined && values.room) return fail(`give --room or --sample, not both\n${USAGE}`)
 
-  const config = configOrExit()
-  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
-  try {
-    const roomIds = sample !== undefined ? await sampleRooms(database.db, sample) : values.room
+  return withDatabase(async (db) => {
+    const roomIds = sample !== undefined ? await sampleRooms(db, sample) : values.room
     const failures: RoomCheckFailure[] = []
     const started = performance.now()
     let lastReport = started
-    const result = await checkHistories(database.db, {
+    const result = await checkHistories(db, {
       pageSize: page,
       roomIds,
       onFailure: (failure) => {
@@ -67,14 +63,7 @@ async function main(): Promise<number> {
       console.log(`checked ${result.rooms.toLocaleString('en-US')} rooms, ${result.events.toLocaleString('en-US')} events with machine v${MACHINE_VERSION} in ${seconds.toFixed(1)} s (${rate}): ${result.failed === 0 ? 'every room replays' : `${result.failed} cannot be replayed`}`)
     }
     return result.failed === 0 ? 0 : 1
-  } finally {
-    await database.close()
-  }
-}
-
-function fail(message: string, code = 2): number {
-  console.error(message)
-  return code
+  })
 }
 
 runCli('history:check', main)

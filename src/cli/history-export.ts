@@ -7,9 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { configOrExit, runCli } from './cli'
-import { openDatabase } from '../db/connection'
-import { createLogger } from '../logger'
+import { fail, runCli, withDatabase } from './cli'
 import { recordHistory } from '../rooms/history-record'
 
 const USAGE = 'usage: npm run history:export -- <room_id> [--out DIR]'
@@ -19,24 +17,15 @@ async function main(): Promise<number> {
   const roomId = positionals[0]
   if (values.help || !roomId) return fail(USAGE)
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(roomId)) return fail(`room_id must be 1–64 of letters, digits, _ and -\n${USAGE}`)
-  const config = configOrExit()
-  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
-  try {
-    const history = await recordHistory(database.db, roomId, new Date())
+  return withDatabase(async (db) => {
+    const history = await recordHistory(db, roomId, new Date())
     if (history.events.length === 0) return fail(`room ${roomId} has no events`, 1)
     mkdirSync(values.out, { recursive: true })
     const file = join(values.out, `${roomId}.json`)
     writeFileSync(file, `${JSON.stringify(history, null, 2)}\n`)
     console.error(`wrote ${history.events.length} events of ${roomId} (${[...new Set(history.events.map((e) => e.type))].length} fact types) to ${file}`)
     return 0
-  } finally {
-    await database.close()
-  }
-}
-
-function fail(message: string, code = 2): number {
-  console.error(message)
-  return code
+  })
 }
 
 runCli('history:export', main)

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util'
-import { configOrExit, runCli } from './cli'
-import { openDatabase } from '../db/connection'
-import { createLogger } from '../logger'
+import { fail, runCli, withDatabase } from './cli'
 import { factEntry, replayRoom, snapshotAt } from '../rooms/replay'
 import { roomState } from '../../machines/interview-room'
 import { tableRow } from './timeline-table'
@@ -21,14 +19,12 @@ async function main(): Promise<number> {
   const at = values.at === undefined ? undefined : new Date(values.at)
   if (at && Number.isNaN(at.getTime())) return fail(`--at must be an ISO 8601 time\n${USAGE}`)
 
-  const config = configOrExit()
-  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
-  try {
+  return withDatabase(async (db) => {
     const bounded = version !== undefined || at !== undefined
-    const upTo = bounded ? await snapshotAt(database.db, roomId, { version, at }) : undefined
+    const upTo = bounded ? await snapshotAt(db, roomId, { version, at }) : undefined
     const rows: Record<string, unknown>[] = []
     await replayRoom(
-      database.db,
+      db,
       roomId,
       (event, fact, snapshot) => rows.push(tableRow(factEntry(event.stream_position, fact, snapshot, event.data))),
       { toVersion: upTo?.version },
@@ -41,14 +37,7 @@ async function main(): Promise<number> {
       console.table(rows)
     }
     return 0
-  } finally {
-    await database.close()
-  }
-}
-
-function fail(message: string, code = 2): number {
-  console.error(message)
-  return code
+  })
 }
 
 runCli('replay', main)

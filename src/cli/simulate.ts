@@ -5,9 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { configOrExit, runCli } from './cli'
-import { openDatabase } from '../db/connection'
-import { createLogger } from '../logger'
+import { fail, runCli, withDatabase } from './cli'
 import { snapshotAt } from '../rooms/replay'
 import { AppError } from '../http/errors'
 import { zodDetails } from '../http/validation'
@@ -24,37 +22,36 @@ async function main(): Promise<number> {
     options: { room: { type: 'string' }, version: { type: 'string' }, steps: { type: 'string', default: '' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   })
   if (values.help) return fail(USAGE, 0)
-  if (!values.room) return fail(`--room is required\n${USAGE}`)
+  const roomId = values.room
+  if (!roomId) return fail(`--room is required\n${USAGE}`)
   const version = values.version === undefined ? undefined : Number(values.version)
   if (version !== undefined && (!Number.isInteger(version) || version < 1)) return fail(`--version must be a whole number ≥ 1\n${USAGE}`)
   const parsed = Steps.safeParse(splitSteps(values.steps))
   if (!parsed.success) return fail(`--steps: ${zodDetails(parsed.error, 'steps').map((d) => `${d.path}: ${d.message}`).join('; ')}\n${USAGE}`)
 
-  const config = configOrExit()
-  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
-  try {
-    const point = await snapshotAt(database.db, values.room, { version })
-    if (point.version === 0) return fail(`room ${values.room} has no events`, 1)
-    if (version !== undefined && point.version < version) return fail(`room ${values.room} has no version ${version} (its last is ${point.version})`, 1)
-    const result = runSteps({ snapshot: point.snapshot, version: point.version, at: new Date(point.at!) }, parsed.data)
-    if (values.json) {
-      console.log(JSON.stringify({ room_id: values.room, ...result }, null, 2))
+  return withDatabase(async (db) => {
+    try {
+      const point = await snapshotAt(db, roomId, { version })
+      if (point.version === 0) return fail(`room ${roomId} has no events`, 1)
+      if (version !== undefined && point.version < version) return fail(`room ${roomId} has no version ${version} (its last is ${point.version})`, 1)
+      const result = runSteps({ snapshot: point.snapshot, version: point.version, at: new Date(point.at!) }, parsed.data)
+      if (values.json) {
+        console.log(JSON.stringify({ room_id: roomId, ...result }, null, 2))
+        return 0
+      }
+      console.log(`room ${roomId} at version ${point.version} (${result.start.state_value}, ${result.start.at}), then ${parsed.data.length} steps:`)
+      const rows = result.steps.flatMap((step) =>
+        step.refused
+          ? [{ time: step.at, version: step.version, event: `${step.step.type} refused`, state: step.state_value, sequence: step.status.current_sequence, remaining: step.status.remaining_time_seconds }]
+          : step.facts.map(tableRow),
+      )
+      console.table(rows)
       return 0
+    } catch (error) {
+      if (error instanceof AppError) return fail(error.message, 2)
+      throw error
     }
-    console.log(`room ${values.room} at version ${point.version} (${result.start.state_value}, ${result.start.at}), then ${parsed.data.length} steps:`)
-    const rows = result.steps.flatMap((step) =>
-      step.refused
-        ? [{ time: step.at, version: step.version, event: `${step.step.type} refused`, state: step.state_value, sequence: step.status.current_sequence, remaining: step.status.remaining_time_seconds }]
-        : step.facts.map(tableRow),
-    )
-    console.table(rows)
-    return 0
-  } catch (error) {
-    if (error instanceof AppError) return fail(error.message, 2)
-    throw error
-  } finally {
-    await database.close()
-  }
+  })
 }
 
 /** Steps as a JSON array, or the short forms separated by commas. */
@@ -68,12 +65,6 @@ function splitSteps(text: string): unknown {
     }
   }
   return trimmed.split(',').map((s) => s.trim()).filter(Boolean)
-}
-
-function fail(message: string, code = 2): number {
-  if (code === 0) console.log(message)
-  else console.error(message)
-  return code
 }
 
 runCli('simulate', main)

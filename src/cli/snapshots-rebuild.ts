@@ -4,23 +4,17 @@
  * rooms are fast again. Safe to run while the service runs. Until then, those snapshots are only
  * skipped: never restored by a machine of another version.
  */
-import { configOrExit, runCli } from './cli'
-import { openDatabase } from '../db/connection'
-import { createLogger } from '../logger'
+import { runCli, withDatabase } from './cli'
 import { rebuildStaleSnapshots } from '../rooms/snapshot-rebuild'
 import { MACHINE_VERSION } from '../../machines/interview-room'
 
 async function main(): Promise<number> {
-  const config = configOrExit()
-  const database = await openDatabase(config, createLogger({ ...config, LOG_LEVEL: 'error' }))
-  try {
+  return withDatabase(async (db) => {
     let rooms = 0
-    const replaced = await rebuildStaleSnapshots(database.db, () => rooms++)
+    const replaced = await rebuildStaleSnapshots(db, () => rooms++)
     console.log(`replaced ${replaced} snapshots of ${rooms} rooms with machine v${MACHINE_VERSION} ones`)
     return 0
-  } finally {
-    await database.close()
-  }
+  })
 }
 
 runCli('snapshots:rebuild', main)
