@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { sql } from 'kysely'
-import { loadConfig } from '../config'
+import { rtcBenchConfig } from './lib-rtc-service'
 import { startService, type RunningService } from '../src/service'
 import type { FromClients, ToClients } from './rtc-clients'
 import { benchUser, call } from './lib-api'
@@ -64,21 +64,7 @@ async function main(): Promise<void> {
   console.log(`database: ${scratch ? `PostgreSQL at ${redactUrl(baseUrl!)} (scratch database)` : 'embedded PGlite, in memory'}`)
   console.log(`peers: ${PEERS} (the first ${SAMPLES} one at a time for latency), held ${HOLD_S} s with 20 ms Opus frames flowing in`)
   const recordings = mkdtempSync(join(tmpdir(), 'rtc-bench-'))
-  const config = loadConfig(
-    { ...process.env, ENV: 'local' },
-    {
-      ENV: 'local',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'fatal',
-      ICE_HOST_ADDRESSES: '127.0.0.1',
-      RECORDINGS_DIR: recordings,
-      RTC_MAX_PEERS: String(PEERS + 10),
-      // One bench user opens every peer at once: the per-user cap on peers still connecting is for people.
-      RTC_MAX_PENDING_PEERS_PER_USER: String(PEERS + 10),
-      ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '', PGLITE_DATA_DIR: 'memory://' }),
-    },
-  )
+  const config = rtcBenchConfig(PEERS, recordings, scratch?.url)
   const service = await startService(config)
   const clients = clientsProcess()
   try {

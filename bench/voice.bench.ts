@@ -24,7 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { loadConfig } from '../config'
+import { rtcBenchConfig } from './lib-rtc-service'
 import { DEFAULT_SEGMENTER } from '../src/rtc/audio-in/segmenter'
 import { espeakAvailable } from '../src/rtc/audio-out/speech'
 import { startService, type RunningService } from '../src/service'
@@ -79,22 +79,7 @@ async function main(): Promise<void> {
   console.log(`the candidate says "${SENTENCE}", then 2 s of silence, over and over`)
   const stt = await startTranscriptionServer(() => SENTENCE)
   const recordings = mkdtempSync(join(tmpdir(), 'voice-bench-'))
-  const config = loadConfig(
-    { ...process.env, ENV: 'local' },
-    {
-      ENV: 'local',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'fatal',
-      ICE_HOST_ADDRESSES: '127.0.0.1',
-      RECORDINGS_DIR: recordings,
-      RTC_MAX_PEERS: String(PEERS + 10),
-      // One bench user opens every peer at once: the per-user cap on peers still connecting is for people.
-      RTC_MAX_PENDING_PEERS_PER_USER: String(PEERS + 10),
-      STT_BASE_URL: stt.baseUrl,
-      ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: '', PGLITE_DATA_DIR: 'memory://' }),
-    },
-  )
+  const config = rtcBenchConfig(PEERS, recordings, scratch?.url, { STT_BASE_URL: stt.baseUrl })
   const service = await startService(config)
   const clients = clientsProcess()
   try {
