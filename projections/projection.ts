@@ -40,3 +40,23 @@ export function stateAfter(fact: RoomFact): string | undefined {
       return undefined
   }
 }
+
+type Opened = ProjectedFact & { fact: Extract<RoomFact, { type: 'room_opened' }> }
+
+/**
+ * A batch split for set-based writes: the rooms it opens, and each room's other facts in stream
+ * order (a batch holds a room's facts in the order they were appended).
+ */
+export function byRoom(facts: ProjectedFact[]): { opened: Opened[]; later: Array<{ room_id: string; facts: ProjectedFact[] }> } {
+  const opened: Opened[] = []
+  const later = new Map<string, ProjectedFact[]>()
+  for (const projected of facts) {
+    if (projected.fact.type === 'room_opened') opened.push(projected as Opened)
+    else {
+      const room = later.get(projected.room_id)
+      if (room) room.push(projected)
+      else later.set(projected.room_id, [projected])
+    }
+  }
+  return { opened, later: [...later].map(([room_id, facts]) => ({ room_id, facts })) }
+}
