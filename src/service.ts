@@ -21,7 +21,7 @@ import { RoomStreamHub } from './rooms/room-stream'
 import { createRtcService } from './rtc/rtc.setup'
 import type { RtcService } from './rtc/rtc.service'
 import { ProjectionWorker } from './rooms/projector'
-import { EventNotifier } from './event-store/notifier'
+import { CHANNEL as EVENTS_CHANNEL, EventNotifier } from './event-store/notifier'
 import { LogSubscription } from './event-store/subscription'
 import { projections } from '../projections'
 import { createMetrics } from './metrics/metrics'
@@ -68,17 +68,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const db = database.db
   const node = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`
   // Two group-commit statements in flight on PostgreSQL (one fills while the other commits); the
-  // embedded database has one connection, so one.
-  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: database.kind === 'postgres' ? 2 : 1 })
+  // embedded database has one connection, so one. Each write NOTIFYs other processes itself.
+  const onPostgres = database.kind === 'postgres'
+  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: onPostgres ? 2 : 1, announce: onPostgres ? EVENTS_CHANNEL : undefined })
   const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.
-  const notifier = new EventNotifier({ url: database.kind === 'postgres' ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL] })
+  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL] })
   // Token revocations are checked in memory: pushed by NOTIFY, re-read every poll as the backstop.
   const revocations = new RevocationCache({ db, logger, pollMs: config.REVOCATION_POLL_MS })
   notifier.on('message', (channel, payload) => channel === REVOKED_CHANNEL && revocations.announced(payload))
-  runtime.on('appended', () => notifier.appended())
+  runtime.on('appended', () => notifier.wakeLocal())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
   // A logged-out session's open streams end on every process as soon as this one learns of it.

@@ -41,6 +41,11 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
     })
   }
 
+  /** As {@link appended}, for a commit that sent its own NOTIFY (see writeRoomBatch): wakes local readers only. */
+  wakeLocal(): void {
+    this.emit('wake')
+  }
+
   async close(): Promise<void> {
     this.closed = true
     const client = this.listener

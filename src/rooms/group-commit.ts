@@ -12,6 +12,8 @@ export interface GroupCommitOptions {
   writers?: number
   /** The most commands in one statement. */
   maxBatch?: number
+  /** A channel each statement NOTIFYs when it wrote events (see writeRoomBatch). */
+  announce?: string
 }
 
 interface Pending {
@@ -90,7 +92,7 @@ export class GroupCommitter {
   private async run(batch: Pending[]): Promise<void> {
     let written: Map<string, WrittenRow[]>
     try {
-      written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs)
+      written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs, this.options.announce)
     } catch (error) {
       const code = (error as { code?: string }).code
       if (code && RETRYABLE.has(code)) {

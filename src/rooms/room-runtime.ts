@@ -77,6 +77,8 @@ export interface RoomRuntimeOptions {
   leaseGraceMs?: number
   /** Group-commit statements in flight at once (1 on the embedded database: it has one connection). */
   writers?: number
+  /** A channel every write NOTIFYs in its own statement, for log readers in other processes. */
+  announce?: string
 }
 
 /**
@@ -115,7 +117,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     this.retryForMs = options.retryForMs ?? 5_000
     this.cacheSize = options.cacheSize ?? 10_000
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
-    this.committer = new GroupCommitter({ db: options.db, logger: options.logger, node: options.node, leaseGraceMs: this.leaseGraceMs, writers: options.writers })
+    this.committer = new GroupCommitter({ db: options.db, logger: options.logger, node: options.node, leaseGraceMs: this.leaseGraceMs, writers: options.writers, announce: options.announce })
   }
 
   get node(): string {

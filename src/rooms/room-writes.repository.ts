@@ -36,7 +36,9 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * events, its room_status row, its timers and a due snapshot. Each command is fenced by its own
  * expected version: its first event goes in with `on conflict do nothing`, and only commands whose
  * first event went in write anything else, so a command that lost its race writes nothing while
- * the others commit. Returns the events written, grouped by stream; a stream missing from the
+ * the others commit. With `announce`, the statement also NOTIFYs that channel when it wrote any
+ * event: delivered on commit, so log readers in other processes wake with no statement of their own.
+ * Returns the events written, grouped by stream; a stream missing from the
  * answer lost its race (a ConcurrencyError for that command alone).
  *
  * At most one command per room: two commands for one room in one statement would both pass the
@@ -58,7 +60,7 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * the statement with a unique violation on idempotency_keys_pk, GroupCommitter writes the batch's
  * commands one by one, only that command fails, and the runtime then answers the stored answer.
  */
-export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, leaseGraceMs: number): Promise<Map<string, WrittenRow[]>> {
+export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, leaseGraceMs: number, announce?: string): Promise<Map<string, WrittenRow[]>> {
   const events = writes.flatMap((w, i) => w.events.map((e, n) => ({ ord: i + 1, n: n + 1, e })))
   const timers = writes.flatMap((w, i) => w.timers.map((t) => ({ ord: i + 1, t })))
   const keys = writes.flatMap((w, i) => (w.idempotency ? [{ ord: i + 1, k: w.idempotency }] : []))
@@ -129,7 +131,9 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
       insert into idempotency_keys (user_id, key, fingerprint, room_id, status, body)
       select k.user_id, k.key, k.fingerprint, w.room_id, k.status, k.body::json from won w join ik k on k.ord = w.ord
     )
+    ${announce === undefined ? sql`` : sql`, announced as (select pg_notify(${announce}, '') from (select from heads limit 1) h)`}
     select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from heads
+    ${announce === undefined ? sql`` : sql`cross join (select count(*) from announced) a`}
     union all
     select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from tails`.execute(db)
   const byStream = new Map<string, WrittenRow[]>()
