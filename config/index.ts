@@ -59,11 +59,16 @@ export const ConfigSchema = z
     SSE_MAX_BUFFER_BYTES: int(1_024, 64 * 1_024 * 1_024).default(1_024 * 1_024),
     /** Event streams one user may hold open on one process; further ones get 429. */
     SSE_MAX_STREAMS_PER_USER: int(1, 10_000).default(20),
-    /** How often each process checks whether the sessions behind its open streams were logged out. */
     /** How often the log subscription reads without a wake-up (the backstop). */
     SUBSCRIPTION_POLL_MS: int(50, 60_000).default(1_000),
+    /** Under a stream of commits, log reads start at least this far apart (each takes what several commits appended). */
+    SUBSCRIPTION_READ_INTERVAL_MS: int(0, 1_000).default(5),
+    /** Async projection passes start at least this far apart (each folds everything appended since the last). */
+    PROJECTION_INTERVAL_MS: int(0, 10_000).default(50),
     /** How often every process re-reads the revoked tokens (the backstop for their LISTEN/NOTIFY push). */
     REVOCATION_POLL_MS: int(50, 60_000).default(1_000),
+    /** How long a process may answer from a user it read (changes are also pushed by LISTEN/NOTIFY); 0: read on every request. */
+    USER_CACHE_MS: int(0, 60_000).default(1_000),
     /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** STUN/TURN servers for the bot's peers: a JSON array of RTCIceServer, or comma-separated URLs. None by default. */

@@ -12,6 +12,7 @@ import { systemClock, uuid, type Clock } from './clock'
 import { createAuthService } from './auth/auth.service'
 import { REVOKED_CHANNEL } from './auth/auth.repository'
 import { RevocationCache } from './auth/revocations'
+import { USERS_CHANNEL, UserCache } from './auth/user-cache'
 import { createProductService } from './products/product.service'
 import { createPlanService } from './plans/plan.service'
 import { createRoomService } from './rooms/room.service'
@@ -75,17 +76,21 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.
-  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL] })
+  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL, USERS_CHANNEL] })
   // Token revocations are checked in memory: pushed by NOTIFY, re-read every poll as the backstop.
   const revocations = new RevocationCache({ db, logger, pollMs: config.REVOCATION_POLL_MS })
   notifier.on('message', (channel, payload) => channel === REVOKED_CHANNEL && revocations.announced(payload))
+  // So are the users tokens name: a changed or deleted user is announced by its row's trigger.
+  const users = new UserCache({ db, maxAgeMs: config.USER_CACHE_MS })
+  notifier.on('message', (channel, payload) => channel === USERS_CHANNEL && users.forget(payload))
+  notifier.on('listening', () => users.forget())
   runtime.on('appended', () => notifier.wakeLocal())
-  const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS })
+  const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS, minIntervalMs: config.SUBSCRIPTION_READ_INTERVAL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
   // A logged-out session's open streams end on every process as soon as this one learns of it.
   revocations.onRevoked((jti) => hub.closeSessions([jti]))
   // A projection pass's transaction hides events committed while it runs: readers look again after it.
-  const projector = new ProjectionWorker(db, Object.values(projections), logger, () => notifier.appended())
+  const projector = new ProjectionWorker(db, Object.values(projections), logger, () => notifier.appended(), config.PROJECTION_INTERVAL_MS)
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
   const readiness = async () => ({
     database: await sql`select 1`.execute(db).then(() => true, () => false),
@@ -106,7 +111,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     databaseKind: database.kind,
     clock,
     version: VERSION,
-    auth: createAuthService({ db, config, clock, newId: uuid, revocations }),
+    auth: createAuthService({ db, config, clock, newId: uuid, revocations, users }),
     products: createProductService({ db, clock, newId: uuid }),
     plans,
     rooms,

@@ -6,10 +6,11 @@ import type { UserRow } from '../db/user.table'
 import type { Clock, IdGenerator } from '../clock'
 import { isUniqueViolation } from '../db/errors'
 import { ConflictError, RateLimitedError, UnauthorizedError } from '../http/errors'
-import { findUserByEmail, findUserForToken, insertUser, revokeToken } from './auth.repository'
+import { findUserByEmail, insertUser, revokeToken } from './auth.repository'
 import type { LoginBody, RegisterBody, UserResponse } from './auth.schemas'
 import { RateLimiter } from './rate-limiter'
 import type { RevocationCache } from './revocations'
+import type { UserCache } from './user-cache'
 import { signToken, verifyToken, type Claims, type TokenConfig } from './token'
 
 export interface AuthDeps {
@@ -18,6 +19,7 @@ export interface AuthDeps {
   clock: Clock
   newId: IdGenerator
   revocations: RevocationCache
+  users: UserCache
 }
 
 export type AuthenticatedUser = Omit<UserRow, 'password_hash' | 'updated_at'> & { token: Claims }
@@ -34,7 +36,7 @@ const STREAM_SCOPE = 'stream'
 
 export type AuthService = ReturnType<typeof createAuthService>
 
-export function createAuthService({ db, config, clock, newId, revocations }: AuthDeps) {
+export function createAuthService({ db, config, clock, newId, revocations, users }: AuthDeps) {
   const limiter = new RateLimiter(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_SECONDS * 1000)
   // Compared against when the email is unknown, so both failures cost one bcrypt verify.
   const dummyHash = hash('not-a-real-password', config.BCRYPT_ROUNDS)
@@ -78,7 +80,7 @@ export function createAuthService({ db, config, clock, newId, revocations }: Aut
       // Any scope (even an empty one) or room binding marks a narrowed token, never a full user token.
       throw new UnauthorizedError('A scoped token cannot be used here')
     }
-    const user = revocations.isRevoked(claims.jti) ? undefined : await findUserForToken(db, claims.sub)
+    const user = revocations.isRevoked(claims.jti) ? undefined : await users.find(claims.sub)
     if (!user) throw new UnauthorizedError('Token is revoked or its user no longer exists')
     return { id: user.id, email: user.email, username: user.username, role: user.role, created_at: user.created_at, token: claims }
   }

@@ -8,7 +8,7 @@ export const CHANNEL = 'mi_events'
  * Wake-ups for log readers: hints, never the data. Always in process; across processes by
  * LISTEN/NOTIFY on real PostgreSQL (one listening connection per process, reconnecting by itself).
  */
-export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: string, payload: string] }> {
+export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: string, payload: string]; listening: [] }> {
   private listener?: pg.Client
   private notifyPending = false
   private closed = false
@@ -69,7 +69,9 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
       this.listener = client
       this.listening = true
       this.reconnectDelayMs = 250
-      // Anything appended while we were not listening is found by reading again.
+      // Anything appended while we were not listening is found by reading again; what other
+      // channels announced meanwhile was missed (`listening` tells their users).
+      this.emit('listening')
       this.emit('wake')
     } catch (err) {
       this.options.logger.warn({ err }, 'could not LISTEN for events; retrying')

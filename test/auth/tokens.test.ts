@@ -128,6 +128,13 @@ describe('GET /api/v1/auth/me and /validate', () => {
     const user = await newUser('tok')
     expect((await api('GET', '/api/v1/auth/me', { token: user.token })).status).to.equal(200)
     await ctx().database.db.deleteFrom('users').where('id', '=', user.id).execute()
+    // The service may answer from the user it read for up to USER_CACHE_MS (the row's trigger
+    // tells it sooner on PostgreSQL): after that, refused everywhere.
+    const deadline = Date.now() + ctx().config.USER_CACHE_MS + 1_000
+    while ((await api('GET', '/api/v1/auth/me', { token: user.token })).status !== 401) {
+      expect(Date.now(), 'refused within USER_CACHE_MS').to.be.below(deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     await expectRefusedEverywhere(bearer(user.token))
   })
 })
