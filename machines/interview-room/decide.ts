@@ -1,7 +1,7 @@
 import { addMs, currentPhase, msBetween, phaseDurationMs, type RoomContext } from './context'
 import { publicCommands, type RoomCommand, type RoomCommandType } from './commands'
 import type { CandidateMessage, InterviewCompleted, PhaseChanged, RoomFact } from './facts'
-import { applyFact, roomState, type RoomSnapshot, type RoomState } from './snapshot'
+import { applyAccepted, roomState, type RoomSnapshot, type RoomState } from './snapshot'
 
 /** The commands each state accepts; anything else is refused naming the state and this list. */
 const BOT: RoomCommandType[] = ['connectPeer', 'disconnectPeer', 'recordCandidateMessage', 'recordBotMessage', 'recordTalk', 'saveRecording']
@@ -32,9 +32,14 @@ export class CommandRefused extends Error {
  * Pure. Returns [] for a stale timer (the room moved on since it was armed).
  */
 export function decide(snapshot: RoomSnapshot, command: RoomCommand, now: Date): RoomFact[] {
+  return decideAndFold(snapshot, command, now).facts
+}
+
+/** As {@link decide}, with the room as its facts leave it (the machine has just applied them to judge them). */
+export function decideAndFold(snapshot: RoomSnapshot, command: RoomCommand, now: Date): { facts: RoomFact[]; snapshot: RoomSnapshot } {
   const state = roomState(snapshot)
   if (!ALLOWED_COMMANDS[state].includes(command.type)) {
-    if (command.type === 'timerDue') return []
+    if (command.type === 'timerDue') return { facts: [], snapshot }
     throw new CommandRefused(command.type, state, ALLOWED_COMMANDS[state])
   }
   const facts = factsFor(snapshot.context, state, command, now.toISOString())
@@ -42,9 +47,9 @@ export function decide(snapshot: RoomSnapshot, command: RoomCommand, now: Date):
   let next = snapshot
   for (const fact of facts) {
     if (!next.can(fact)) throw new CommandRefused(command.type, state, ALLOWED_COMMANDS[state])
-    next = applyFact(next, fact)
+    next = applyAccepted(next, fact)
   }
-  return facts
+  return { facts, snapshot: next }
 }
 
 function factsFor(ctx: RoomContext, state: RoomState, command: RoomCommand, at: string): RoomFact[] {

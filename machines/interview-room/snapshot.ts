@@ -27,6 +27,11 @@ export function stateValuePath(snapshot: RoomSnapshot): string {
 /** Applies one fact; a fact the state does not accept is an error (the store never holds one). */
 export function applyFact(snapshot: RoomSnapshot, fact: RoomFact): RoomSnapshot {
   if (!snapshot.can(fact)) throw new Error(`fact ${fact.type} is not accepted in state ${stateValuePath(snapshot)}`)
+  return applyAccepted(snapshot, fact)
+}
+
+/** Applies a fact the caller has just seen the state accept (`snapshot.can(fact)`). */
+export function applyAccepted(snapshot: RoomSnapshot, fact: RoomFact): RoomSnapshot {
   return transition(interviewRoomMachine, snapshot, fact)[0]
 }
 

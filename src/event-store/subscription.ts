@@ -17,6 +17,11 @@ export interface SubscriptionOptions {
   batchSize?: number
   /** The backstop: read even without a wake-up this often. */
   pollMs?: number
+  /**
+   * A read asked for while one runs starts at least this long after it began: under a stream of
+   * commits, each read then takes what several commits appended instead of one read per commit.
+   */
+  minIntervalMs?: number
 }
 
 /** The newest position a reader may safely start after: everything visible to an ordered read now. */
@@ -103,7 +108,11 @@ export class LogSubscription {
 
   private async drain(): Promise<void> {
     const limit = this.options.batchSize ?? 500
+    let startedAt = 0
     do {
+      const wait = startedAt + (this.options.minIntervalMs ?? 0) - Date.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      startedAt = Date.now()
       this.again = false
       try {
         for (;;) {

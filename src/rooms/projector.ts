@@ -89,6 +89,7 @@ export class ProjectionWorker {
   private running?: Promise<void>
   private again = false
   private retry?: NodeJS.Timeout
+  private lastPassAt = 0
 
   constructor(
     private readonly db: Db,
@@ -99,6 +100,11 @@ export class ProjectionWorker {
      * events committed meanwhile from log readers, which should look again now.
      */
     private readonly onCommitted: () => void = () => {},
+    /**
+     * Passes start at least this far apart: under load, one pass folds everything appended since
+     * the last (a few statements per projection) instead of one pass per commit.
+     */
+    private readonly minIntervalMs = 0,
   ) {}
 
   wake(): Promise<void> {
@@ -109,6 +115,9 @@ export class ProjectionWorker {
     this.running = (async () => {
       let blocked = false
       do {
+        const wait = this.lastPassAt + this.minIntervalMs - Date.now()
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        this.lastPassAt = Date.now()
         this.again = false
         blocked = false
         for (const projection of this.all) {

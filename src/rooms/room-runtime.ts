@@ -7,9 +7,8 @@ import { ConflictError, PreconditionFailedError, UnprocessableError } from '../h
 import { isUniqueViolation } from '../db/errors'
 import {
   CommandRefused,
-  decide,
+  decideAndFold,
   dueTimers,
-  foldFacts,
   initialRoomSnapshot,
   persistSnapshot,
   restorableSnapshot,
@@ -224,8 +223,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
         if (stored) return { answer: replayable(stored, key!) }
         throw error
       }
-      const { loaded, facts, now } = decision
-      const snapshot = foldFacts(facts, loaded.snapshot)
+      const { loaded, facts, snapshot, now } = decision
       const record: IdempotencyRecord | undefined = key && { ...key, roomId, ...build!(pendingOutcome(loaded, facts, snapshot), now) }
       if (facts.length === 0 && !record) return { result: { ...loaded, facts, events: [] } }
       try {
@@ -252,14 +250,14 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
    * the conflict drops it, so the next attempt goes through load(). A refusal or a no-op on the
    * cached room may only mean the cache is behind, so those are decided again on the stored room.
    */
-  private async decideOnLatest(roomId: string, command: RoomCommand, ifMatch?: number[]): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; now: Date }> {
+  private async decideOnLatest(roomId: string, command: RoomCommand, ifMatch?: number[]): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; snapshot: RoomSnapshot; now: Date }> {
     const cached = this.cache.get(roomId)
     // A cached room at another version than If-Match names may only be behind: look at the store.
     if (cached && (!ifMatch || ifMatch.includes(cached.version))) {
       const now = this.options.clock()
       try {
-        const facts = decide(cached.snapshot, command, now)
-        if (facts.length > 0) return { loaded: cached, facts, now }
+        const decided = decideAndFold(cached.snapshot, command, now)
+        if (decided.facts.length > 0) return { loaded: cached, ...decided, now }
       } catch (error) {
         if (!(error instanceof CommandRefused)) throw error
       }
@@ -270,7 +268,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       throw new PreconditionFailedError(`Room ${roomId} is at version ${loaded.version}, not ${tags} (If-Match); nothing was done`, { room_id: roomId, current_version: loaded.version, if_match: ifMatch }, `"${loaded.version}"`)
     }
     const now = this.options.clock()
-    return { loaded, facts: decide(loaded.snapshot, command, now), now }
+    return { loaded, ...decideAndFold(loaded.snapshot, command, now), now }
   }
 
   private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot, now: Date, metadata: EventMetadata, record?: IdempotencyRecord): Promise<CommandResult> {
