@@ -1,4 +1,4 @@
-import { initialTransition, transition, type SnapshotFrom } from 'xstate'
+import { createActor, initialTransition, type ActorScope, type EventFromLogic, type SnapshotFrom } from 'xstate'
 import { interviewRoomMachine } from './machine'
 import type { RoomFact } from './facts'
 import { emptyContext, type RoomContext } from './context'
@@ -32,7 +32,24 @@ export function applyFact(snapshot: RoomSnapshot, fact: RoomFact): RoomSnapshot 
 
 /** Applies a fact the caller has just seen the state accept (`snapshot.can(fact)`). */
 export function applyAccepted(snapshot: RoomSnapshot, fact: RoomFact): RoomSnapshot {
-  return transition(interviewRoomMachine, snapshot, fact)[0]
+  return interviewRoomMachine.transition(snapshot, fact, inertScope())
+}
+
+type RoomScope = ActorScope<RoomSnapshot, EventFromLogic<typeof interviewRoomMachine>>
+let scope: RoomScope | undefined
+
+/**
+ * One inert actor scope for every transition. xstate's `transition()` builds a new actor, and with
+ * it the machine's initial snapshot, on every call: most of the cost of applying a fact. This
+ * machine only assigns context (no children, no delays, no actions to run), so nothing in a scope
+ * outlives a transition and one scope serves them all, as xstate's own inert scope would.
+ */
+function inertScope(): RoomScope {
+  if (!scope) {
+    const self = createActor(interviewRoomMachine)
+    scope = { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} }
+  }
+  return scope
 }
 
 /** Folds facts through the machine: the same code the live runtime uses. */
