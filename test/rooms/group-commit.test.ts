@@ -57,6 +57,20 @@ describe('group commit of room writes', () => {
     })
   })
 
+  it('sends a burst in statements of at most 64 commands, while the rest are still arriving, and commits every one', async () => {
+    const user = await newUser('gc')
+    const runtime = newRuntime()
+    const rooms = Array.from({ length: 150 }, () => newRoomId())
+    const before = { ...runtime.committer.stats }
+    const results = await Promise.all(rooms.map((roomId) => runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))))
+    const batches = runtime.committer.stats.batches - before.batches
+    expect(runtime.committer.stats.writes - before.writes).to.equal(150)
+    expect(batches).to.be.within(3, 149)
+    expect(results.map((r) => r.version)).to.deep.equal(rooms.map(() => 1))
+    const stored = await db().selectFrom('events').select('stream_id').where('stream_id', 'in', rooms.map(roomStream)).execute()
+    expect(stored).to.have.length(150)
+  })
+
   it('keeps one room conflicting with another runtime from failing the commands of other rooms in its batch', async () => {
     const user = await newUser('gc')
     const [a, b] = [newRuntime('a'), newRuntime('b')]
