@@ -64,7 +64,7 @@ export const ConfigSchema = z
     /** Under a stream of commits, log reads start at least this far apart (each takes what several commits appended). */
     SUBSCRIPTION_READ_INTERVAL_MS: int(0, 1_000).default(5),
     /** Async projection passes start at least this far apart (each folds everything appended since the last). */
-    PROJECTION_INTERVAL_MS: int(0, 10_000).default(50),
+    PROJECTION_INTERVAL_MS: int(0, 10_000).default(250),
     /** How often every process re-reads the revoked tokens (the backstop for their LISTEN/NOTIFY push). */
     REVOCATION_POLL_MS: int(50, 60_000).default(1_000),
     /** How long a process may answer from a user it read (changes are also pushed by LISTEN/NOTIFY); 0: read on every request. */
