@@ -46,12 +46,12 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * key's locks in the same order and cannot deadlock on each other.
  *
  * Seam for one more row per command written with its facts (an idempotency record, say): give
- * RoomWrite an optional field, add an unnest of its columns keyed by `ord` (the command's 1-based
- * position in `writes`; a null entry for commands without one) and one more CTE inserting
- * `… from won w join <rows> r on r.ord = w.ord`: the row then commits exactly when the command's
- * facts do, in the same statement. Prefer `on conflict do nothing` and a `returning` the caller
- * checks; a row that violates a constraint fails the whole statement, and GroupCommitter then
- * writes that batch one command per statement, so the error still reaches only its own command.
+ * RoomWrite an optional field, add a list of its rows keyed by `ord` (the command's 1-based
+ * position in `writes`), read in SQL with json_to_recordset like the others, and one more CTE
+ * inserting `… from won w join <rows> r on r.ord = w.ord`: the row then commits exactly when the
+ * command's facts do, in the same statement. Prefer `on conflict do nothing` and a `returning` the
+ * caller checks; a row that violates a constraint fails the whole statement, and GroupCommitter
+ * then writes that batch one command per statement, so the error still reaches only its own command.
  * A new room_status column goes into `cmd` and the `status` CTE's insert (and update) lists.
  *
  * The idempotency record goes in that way, but as a plain insert, not `on conflict do nothing`:
@@ -61,26 +61,31 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * commands one by one, only that command fails, and the runtime then answers the stored answer.
  */
 export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, leaseGraceMs: number, announce?: string): Promise<Map<string, WrittenRow[]>> {
-  const events = writes.flatMap((w, i) => w.events.map((e, n) => ({ ord: i + 1, n: n + 1, e })))
-  const timers = writes.flatMap((w, i) => w.timers.map((t) => ({ ord: i + 1, t })))
-  const keys = writes.flatMap((w, i) => (w.idempotency ? [{ ord: i + 1, k: w.idempotency }] : []))
-  const s = writes.map((w) => w.status)
+  // Each list goes as ONE json parameter, read back with json_to_recordset: one JSON.stringify in
+  // place of a PostgreSQL array literal (escaped element by element) per column.
+  const cmd = writes.map((w, i) => {
+    const r = w.status
+    return {
+      ord: i + 1, room_id: w.roomId, stream_id: w.streamId, expected: w.expectedVersion, owner_id: r.owner_id, session_id: r.session_id, title: r.title, state: r.state,
+      current_sequence: r.current_sequence ?? null, deadline: iso(r.deadline), version: r.version, snapshot: r.snapshot, opened_at: iso(r.opened_at), updated_at: iso(r.updated_at),
+      periodic: w.snapshot?.snapshot ?? null, periodic_at: iso(w.snapshot?.at),
+    }
+  })
+  const events = writes.flatMap((w, i) => w.events.map((e, n) => ({ ord: i + 1, n: n + 1, type: e.type, data: e.data, metadata: e.metadata ?? {} })))
+  const timers = writes.flatMap((w, i) => w.timers.map((t) => ({ ord: i + 1, kind: t.kind, sequence: t.sequence, due_at: t.due_at })))
+  const keys = writes.flatMap((w, i) => (w.idempotency ? [{ ord: i + 1, user_id: w.idempotency.userId, key: w.idempotency.key, fingerprint: w.idempotency.fingerprint, status: w.idempotency.status, body: w.idempotency.body }] : []))
   const result = await sql<WrittenRow>`${sql.raw(PREPARE)}
     with cmd as (
-      select * from unnest(${writes.map((w) => w.roomId)}::text[], ${writes.map((w) => w.streamId)}::text[], ${writes.map((w) => w.expectedVersion)}::int[],
-                           ${s.map((r) => r.owner_id)}::uuid[], ${s.map((r) => r.session_id)}::uuid[], ${s.map((r) => r.title)}::text[], ${s.map((r) => r.state)}::text[],
-                           ${s.map((r) => r.current_sequence ?? null)}::int[], ${s.map((r) => iso(r.deadline))}::timestamptz[], ${s.map((r) => r.version)}::int[],
-                           ${s.map((r) => JSON.stringify(r.snapshot))}::text[], ${s.map((r) => iso(r.opened_at))}::timestamptz[], ${s.map((r) => iso(r.updated_at))}::timestamptz[],
-                           ${writes.map((w) => (w.snapshot ? JSON.stringify(w.snapshot.snapshot) : null))}::text[], ${writes.map((w) => iso(w.snapshot?.at))}::timestamptz[])
-             with ordinality as c(room_id, stream_id, expected, owner_id, session_id, title, state, current_sequence, deadline, version, snapshot, opened_at, updated_at, periodic, periodic_at, ord)
+      select * from json_to_recordset(${JSON.stringify(cmd)}::json)
+             as c(ord int, room_id text, stream_id text, expected int, owner_id uuid, session_id uuid, title text, state text, current_sequence int,
+                  deadline timestamptz, version int, snapshot jsonb, opened_at timestamptz, updated_at timestamptz, periodic jsonb, periodic_at timestamptz)
     ),
     ev as (
-      select * from unnest(${events.map((x) => x.ord)}::int[], ${events.map((x) => x.n)}::int[], ${events.map((x) => x.e.type)}::text[],
-                           ${events.map((x) => JSON.stringify(x.e.data))}::text[], ${events.map((x) => JSON.stringify(x.e.metadata ?? {}))}::text[]) as e(ord, n, type, data, metadata)
+      select * from json_to_recordset(${JSON.stringify(events)}::json) as e(ord int, n int, type text, data jsonb, metadata jsonb)
     ),
     heads as (
       insert into events (stream_id, stream_position, type, data, metadata)
-      select c.stream_id, c.expected + 1, e.type, e.data::jsonb, e.metadata::jsonb
+      select c.stream_id, c.expected + 1, e.type, e.data, e.metadata
         from cmd c join ev e on e.ord = c.ord and e.n = 1
        where (select coalesce(max(stream_position), 0) from events x where x.stream_id = c.stream_id) = c.expected
        order by c.stream_id
@@ -90,21 +95,20 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
     won as (select c.* from cmd c join heads h on h.stream_id = c.stream_id),
     tails as (
       insert into events (stream_id, stream_position, type, data, metadata)
-      select w.stream_id, w.expected + e.n, e.type, e.data::jsonb, e.metadata::jsonb
+      select w.stream_id, w.expected + e.n, e.type, e.data, e.metadata
         from won w join ev e on e.ord = w.ord and e.n > 1
        order by w.stream_id, e.n
       returning stream_id, global_position, stream_position, transaction_id, recorded_at
     ),
     status as (
       insert into room_status (room_id, owner_id, session_id, title, state, current_sequence, deadline, version, snapshot, opened_at, updated_at)
-      select room_id, owner_id, session_id, title, state, current_sequence, deadline, version, snapshot::jsonb, opened_at, updated_at from won
+      select room_id, owner_id, session_id, title, state, current_sequence, deadline, version, snapshot, opened_at, updated_at from won
       on conflict (room_id) do update
         set state = excluded.state, current_sequence = excluded.current_sequence, deadline = excluded.deadline,
             version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at
     ),
     tm as (
-      select * from unnest(${timers.map((x) => x.ord)}::int[], ${timers.map((x) => x.t.kind)}::text[], ${timers.map((x) => x.t.sequence)}::int[],
-                           ${timers.map((x) => x.t.due_at)}::timestamptz[]) as t(ord, kind, sequence, due_at)
+      select * from json_to_recordset(${JSON.stringify(timers)}::json) as t(ord int, kind text, sequence int, due_at timestamptz)
     ),
     armed as (
       insert into room_timers (room_id, kind, sequence, due_at, leased_by, lease_until)
@@ -119,17 +123,15 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
     ),
     periodic as (
       insert into room_snapshots (room_id, version, snapshot, at)
-      select room_id, version, periodic::jsonb, periodic_at from won where periodic is not null
+      select room_id, version, periodic, periodic_at from won where periodic is not null
       on conflict (room_id, version) do nothing
     ),
     ik as (
-      select * from unnest(${keys.map((x) => x.ord)}::int[], ${keys.map((x) => x.k.userId)}::uuid[], ${keys.map((x) => x.k.key)}::text[],
-                           ${keys.map((x) => x.k.fingerprint)}::text[], ${keys.map((x) => x.k.status)}::int[], ${keys.map((x) => JSON.stringify(x.k.body))}::text[])
-             as k(ord, user_id, key, fingerprint, status, body)
+      select * from json_to_recordset(${JSON.stringify(keys)}::json) as k(ord int, user_id uuid, key text, fingerprint text, status int, body json)
     ),
     keyed as (
       insert into idempotency_keys (user_id, key, fingerprint, room_id, status, body)
-      select k.user_id, k.key, k.fingerprint, w.room_id, k.status, k.body::json from won w join ik k on k.ord = w.ord
+      select k.user_id, k.key, k.fingerprint, w.room_id, k.status, k.body from won w join ik k on k.ord = w.ord
     )
     ${announce === undefined ? sql`` : sql`, announced as (select pg_notify(${announce}, '') from (select from heads limit 1) h)`}
     select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from heads
