@@ -98,6 +98,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     subscription: subscription.isRunning && subscription.lastError === undefined,
   })
   metrics.addGauge({ name: 'event_listener_up', help: '1 while the LISTEN connection for cross-process wake-ups is up (always 1 embedded)', read: () => Number(database.kind === 'embedded' || notifier.listening) })
+  // Streams hear of this process's own commits at once; the log brings the rest (other processes'
+  // commits), and each stream sends every position once, in order, filling a gap from the store.
+  runtime.on('appended', ({ events }) => hub.publish(events))
   subscription.onBatch((events) => hub.publish(events))
   subscription.onBatch(() => void projector.wake())
   const rooms = createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null })
