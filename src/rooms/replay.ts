@@ -50,17 +50,34 @@ export async function replayRoom(
   options: { fromVersion?: number; toVersion?: number; start?: RoomSnapshot; pageSize?: number } = {},
 ): Promise<RoomSnapshot> {
   let snapshot = options.start ?? initialRoomSnapshot()
-  let from = options.fromVersion ?? 1
-  const pageSize = options.pageSize ?? PAGE
-  for (;;) {
-    const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: from, toVersion: options.toVersion, limit: pageSize })
+  for await (const page of factPages(db, roomId, { fromVersion: options.fromVersion ?? 1, toVersion: options.toVersion, pageSize: options.pageSize ?? PAGE })) {
     for (const event of page) {
       const applied = applyStored(snapshot, event)
       snapshot = applied.snapshot
       visit(event, applied.fact, snapshot)
     }
-    if (page.length < pageSize) return snapshot
-    from = page[page.length - 1]!.stream_position + 1
+  }
+  return snapshot
+}
+
+/**
+ * A room's stored facts page by page, the next page read while the caller folds this one: the
+ * database's round trip overlaps the machine's work, and at most two pages are held.
+ */
+async function* factPages(db: Db, roomId: string, options: { fromVersion: number; toVersion?: number; pageSize: number }): AsyncGenerator<StreamFact[]> {
+  const read = (fromVersion: number) => {
+    const page = readStreamFacts(db, roomStream(roomId), { fromVersion, toVersion: options.toVersion, limit: options.pageSize })
+    // A caller that stops early leaves the page read ahead unread: its failure is nobody's to handle.
+    page.catch(() => undefined)
+    return page
+  }
+  let next = read(options.fromVersion)
+  for (;;) {
+    const page = await next
+    const full = page.length === options.pageSize
+    if (full) next = read(page[page.length - 1]!.stream_position + 1)
+    yield page
+    if (!full) return
   }
 }
 
@@ -106,8 +123,7 @@ export async function snapshotAt(db: Db, roomId: string, bound: { version?: numb
   let version = stored?.version ?? 0
   let at: string | null = stored ? stored.at.toISOString() : null
   const toVersion = bound.version
-  for (;;) {
-    const page = await readStreamFacts(db, roomStream(roomId), { fromVersion: version + 1, toVersion, limit: PAGE })
+  for await (const page of factPages(db, roomId, { fromVersion: version + 1, toVersion, pageSize: PAGE })) {
     for (const event of page) {
       const fact = factOf(event)
       if (bound.at && Date.parse(fact.at) > bound.at.getTime()) return { snapshot, version, at }
@@ -115,6 +131,6 @@ export async function snapshotAt(db: Db, roomId: string, bound: { version?: numb
       version = event.stream_position
       at = fact.at
     }
-    if (page.length < PAGE) return { snapshot, version, at }
   }
+  return { snapshot, version, at }
 }
