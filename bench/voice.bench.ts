@@ -137,7 +137,8 @@ async function main(): Promise<void> {
     await service.close()
     await stt.close()
     await scratch?.drop()
-    rmSync(recordings, { recursive: true, force: true })
+    // A recorder may still be finishing a file after its peer closed: remove them once nothing runs.
+    process.once('beforeExit', () => rmSync(recordings, { recursive: true, force: true }))
   }
 }
 
