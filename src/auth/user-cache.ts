@@ -57,11 +57,14 @@ export class UserCache {
   /** A user changed or was deleted (a NOTIFY payload: its id); `undefined`: maybe any (notifications were missed). */
   forget(userId?: string): void {
     this.generation++
-    if (userId === undefined) this.known.clear()
-    else this.known.delete(userId)
     // A lookup under way may have read the row before the change: later requests read afresh.
-    if (userId === undefined) this.reading.clear()
-    else this.reading.delete(userId)
+    if (userId === undefined) {
+      this.known.clear()
+      this.reading.clear()
+    } else {
+      this.known.delete(userId)
+      this.reading.delete(userId)
+    }
   }
 
   get size(): number {

@@ -1,19 +1,11 @@
 import { expect } from 'chai'
 import { ctx } from '../support/context'
 import { realPostgresUrl } from '../support/database'
-import { api, newUser } from '../support/http'
+import { api, meAnsweredAfter, newUser } from '../support/http'
 import { killServer, processDatabaseEnv, spawnServer, type ServerProcess } from '../support/process'
 import { skipUnless } from '../support/skip'
 
-/** Milliseconds until `url` refuses the token with 401 (polling every 20 ms), or -1 after `limitMs`. */
-async function refusedAfter(url: string, token: string, limitMs: number): Promise<number> {
-  const start = Date.now()
-  while (Date.now() - start < limitMs) {
-    if ((await api('GET', '/api/v1/auth/me', { baseUrl: url, token })).status === 401) return Date.now() - start
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return -1
-}
+const refused = (reply: { status: number }) => reply.status === 401
 
 describe('token revocation across processes', function () {
   this.timeout(90_000)
@@ -36,7 +28,7 @@ describe('token revocation across processes', function () {
     expect((await api('POST', '/api/v1/auth/logout', { baseUrl: b!.url, token: user.token })).status).to.be.oneOf([200, 204])
     expect((await api('GET', '/api/v1/auth/me', { baseUrl: b!.url, token: user.token })).status).to.equal(401)
     // Far less than A's 60 s poll: only the notification can have told it.
-    expect(await refusedAfter(a!.url, user.token, 5_000)).to.be.at.least(0)
+    expect(await meAnsweredAfter(user.token, refused, 5_000, a!.url)).to.be.at.least(0)
   })
 
   it('refuses a revocation it was never told of within one poll interval (the backstop)', async () => {
@@ -45,7 +37,7 @@ describe('token revocation across processes', function () {
     const claims = JSON.parse(Buffer.from(user.token.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number }
     // Written straight to the table: no NOTIFY, so only B's poll can find it.
     await ctx().database.db.insertInto('revoked_tokens').values({ jti: claims.jti, user_id: user.id, expires_at: new Date(claims.exp * 1000) }).execute()
-    const waited = await refusedAfter(b!.url, user.token, 5_000)
+    const waited = await meAnsweredAfter(user.token, refused, 5_000, b!.url)
     expect(waited).to.be.at.least(0)
     console.log(`      refused ${waited} ms after the row was written (poll interval 400 ms)`)
   })

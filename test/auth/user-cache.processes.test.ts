@@ -2,20 +2,11 @@ import { expect } from 'chai'
 import { sql } from 'kysely'
 import { ctx } from '../support/context'
 import { realPostgresUrl } from '../support/database'
-import { api, newUser } from '../support/http'
+import { api, meAnsweredAfter, newUser } from '../support/http'
 import { killServer, processDatabaseEnv, spawnServer, type ServerProcess } from '../support/process'
 import { skipUnless } from '../support/skip'
 
-/** Milliseconds until GET /me on `url` answers as `done` says (polling every 20 ms), or -1 after `limitMs`. */
-async function answeredAfter(url: string, token: string, done: (status: number, body: { role?: string }) => boolean, limitMs: number): Promise<number> {
-  const start = Date.now()
-  while (Date.now() - start < limitMs) {
-    const me = await api('GET', '/api/v1/auth/me', { baseUrl: url, token })
-    if (done(me.status, me.body)) return Date.now() - start
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return -1
-}
+const refused = (reply: { status: number }) => reply.status === 401
 
 describe('users kept in memory across processes', function () {
   this.timeout(90_000)
@@ -34,9 +25,9 @@ describe('users kept in memory across processes', function () {
     expect((await api('GET', '/api/v1/auth/me', { baseUrl: a!.url, token: user.token })).body).to.include({ role: 'user' })
     await ctx().database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', user.id).execute()
     // Far less than A's 60 s: only the notification can have told it.
-    expect(await answeredAfter(a!.url, user.token, (_, body) => body.role === 'admin', 5_000)).to.be.at.least(0)
+    expect(await meAnsweredAfter(user.token, (reply) => reply.body.role === 'admin', 5_000, a!.url)).to.be.at.least(0)
     await ctx().database.db.deleteFrom('users').where('id', '=', user.id).execute()
-    expect(await answeredAfter(a!.url, user.token, (status) => status === 401, 5_000)).to.be.at.least(0)
+    expect(await meAnsweredAfter(user.token, refused, 5_000, a!.url)).to.be.at.least(0)
   })
 
   it('refuses a deleted user’s token within USER_CACHE_MS when no notification came (the backstop)', async () => {
@@ -47,7 +38,7 @@ describe('users kept in memory across processes', function () {
       await sql`set local session_replication_role = replica`.execute(tx)
       await tx.deleteFrom('users').where('id', '=', user.id).execute()
     })
-    const waited = await answeredAfter(b!.url, user.token, (status) => status === 401, 5_000)
+    const waited = await meAnsweredAfter(user.token, refused, 5_000, b!.url)
     expect(waited).to.be.at.least(0)
     console.log(`      refused ${waited} ms after the row was deleted unannounced (USER_CACHE_MS 300)`)
   })

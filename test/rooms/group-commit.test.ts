@@ -42,14 +42,19 @@ describe('group commit of room writes', () => {
     expect((await findRoomStatus(db(), fresh))).to.include({ version: 2 })
   })
 
-  it('puts commands for different rooms that arrive together into shared statements, each answered with its own facts', async () => {
+  /** `count` rooms opened at once on a fresh runtime: their results, and the statements and writes that took. */
+  async function openAtOnce(count: number) {
     const user = await newUser('gc')
     const runtime = newRuntime()
-    const rooms = Array.from({ length: 20 }, () => newRoomId())
+    const rooms = Array.from({ length: count }, () => newRoomId())
     const before = { ...runtime.committer.stats }
     const results = await Promise.all(rooms.map((roomId) => runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))))
-    const batches = runtime.committer.stats.batches - before.batches
-    expect(runtime.committer.stats.writes - before.writes).to.equal(20)
+    return { rooms, results, batches: runtime.committer.stats.batches - before.batches, writes: runtime.committer.stats.writes - before.writes }
+  }
+
+  it('puts commands for different rooms that arrive together into shared statements, each answered with its own facts', async () => {
+    const { rooms, results, batches, writes } = await openAtOnce(20)
+    expect(writes).to.equal(20)
     expect(batches).to.be.lessThan(20)
     results.forEach((result, i) => {
       expect(result.version).to.equal(1)
@@ -58,13 +63,8 @@ describe('group commit of room writes', () => {
   })
 
   it('sends a burst in statements of at most 64 commands, while the rest are still arriving, and commits every one', async () => {
-    const user = await newUser('gc')
-    const runtime = newRuntime()
-    const rooms = Array.from({ length: 150 }, () => newRoomId())
-    const before = { ...runtime.committer.stats }
-    const results = await Promise.all(rooms.map((roomId) => runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 5)]))))
-    const batches = runtime.committer.stats.batches - before.batches
-    expect(runtime.committer.stats.writes - before.writes).to.equal(150)
+    const { rooms, results, batches, writes } = await openAtOnce(150)
+    expect(writes).to.equal(150)
     expect(batches).to.be.within(3, 149)
     expect(results.map((r) => r.version)).to.deep.equal(rooms.map(() => 1))
     const stored = await db().selectFrom('events').select('stream_id').where('stream_id', 'in', rooms.map(roomStream)).execute()

@@ -65,3 +65,16 @@ export async function newAdmin(): Promise<TestUser> {
   await ctx().database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', user.id).execute()
   return user
 }
+
+/**
+ * Milliseconds until GET /api/v1/auth/me with `token` answers as `done` says (asked every 20 ms),
+ * or -1 after `limitMs`: how soon a process learns of a revocation or a changed user.
+ */
+export async function meAnsweredAfter(token: string, done: (reply: Reply<{ role?: string }>) => boolean, limitMs: number, baseUrl?: string): Promise<number> {
+  const start = Date.now()
+  while (Date.now() - start < limitMs) {
+    if (done(await api('GET', '/api/v1/auth/me', { baseUrl, token }))) return Date.now() - start
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return -1
+}
