@@ -43,7 +43,7 @@ import type { Phase } from '../machines/interview-room'
 import { insertBenchUser, openBenchDatabase } from './lib-database'
 import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-stats'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
-import { benchUser, call } from './lib-api'
+import { benchUser, call, histogramShares } from './lib-api'
 import { ClientPool } from './lib-sse-pool'
 import { startService, type BenchProcess } from './lib-sse-process'
 
@@ -323,6 +323,9 @@ async function burstSse(): Promise<void> {
     if (received.size < open.opened) problems.push(`only ${received.size} of ${open.opened} clients received interview_completed`)
     const delays = summarize([...received].map(([i, at]) => at - deadlines[i]!))
     console.log(line('deadline → received by the SSE client', delays))
+    // The service's own view of the same firings: how many had committed within each bound.
+    const committed = await histogramShares(service.url, 'timer_due_to_commit_seconds', 'kind="deadline"')
+    console.log(`service's timer_due_to_commit_seconds (${fmt(committed.count)} firings): ${committed.shares.map((b) => `≤ ${b.le} s ${(b.share * 100).toFixed(1)} %`).join(', ')}`)
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
     const met = scratch ? problems.length === 0 && delays.p99 <= 150 : null
     console.log(`p99 deadline → received: ${delays.p99.toFixed(1)} ms — target ≤ 150 ms${met === null ? ' (not judged on the embedded database)' : `: ${met ? 'met' : 'NOT met'}`}`)
