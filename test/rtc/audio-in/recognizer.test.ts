@@ -5,21 +5,13 @@ import { createRecognizer, OpenAiRecognizer } from '../../../src/rtc/audio-in/op
 import { encodeWav, RecognitionError } from '../../../src/rtc/audio-in/recognizer'
 import type { Utterance } from '../../../src/rtc/audio-in/segmenter'
 import { parseWav } from '../../../src/rtc/audio-out/speech'
+import { rejectionOf } from '../../support/rejection'
 import { skipUnless } from '../../support/skip'
 import { testConfig } from '../../support/context'
 import { hasEspeak, opusPackets, speech } from './speech.fixtures'
 import { transcriptionServer, type TranscriptionServer } from './transcription-server'
 
 const audio = (n: number, rate = 16_000) => ({ samples: Int16Array.from({ length: n }, (_, i) => (i * 37) % 2_000 - 1_000), sample_rate: rate })
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('speech recognition (OpenAI-compatible /audio/transcriptions)', () => {
   let server: TranscriptionServer | undefined
@@ -69,19 +61,19 @@ describe('speech recognition (OpenAI-compatible /audio/transcriptions)', () => {
 
   it('rejects with the endpoint’s own message when it refuses', async () => {
     server = await transcriptionServer(() => 401)
-    const err = await failure(new OpenAiRecognizer({ baseUrl: server.url, apiKey: 'wrong', model: 'm', timeoutMs: 5_000 }).transcribe(audio(1_600)))
+    const err = await rejectionOf(new OpenAiRecognizer({ baseUrl: server.url, apiKey: 'wrong', model: 'm', timeoutMs: 5_000 }).transcribe(audio(1_600)))
     expect(err).to.be.instanceOf(RecognitionError)
     expect(err.message).to.include('answered 401').and.include('Incorrect API key provided')
   })
 
   it('rejects clearly when the endpoint is too slow, unreachable, or answers without text', async () => {
     server = await transcriptionServer((r) => (r.fields.model === 'slow' ? 'hang' : ''))
-    const slow = await failure(new OpenAiRecognizer({ baseUrl: server.url, model: 'slow', timeoutMs: 200 }).transcribe(audio(1_600)))
+    const slow = await rejectionOf(new OpenAiRecognizer({ baseUrl: server.url, model: 'slow', timeoutMs: 200 }).transcribe(audio(1_600)))
     expect(slow.message).to.include('did not answer within 200 ms')
     const closed = `http://127.0.0.1:${new URL(server.url).port}/v1`
     await server.close()
     server = undefined
-    const unreachable = await failure(new OpenAiRecognizer({ baseUrl: closed, model: 'm', timeoutMs: 2_000 }).transcribe(audio(1_600)))
+    const unreachable = await rejectionOf(new OpenAiRecognizer({ baseUrl: closed, model: 'm', timeoutMs: 2_000 }).transcribe(audio(1_600)))
     expect(unreachable).to.be.instanceOf(RecognitionError)
     expect(unreachable.message).to.include('could not be reached')
     server = await transcriptionServer(() => '')
