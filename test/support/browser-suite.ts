@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { Page } from 'playwright-core'
-import { hasChromium, launchBrowser, type Browser } from './browser'
+import { hasChromium, launchBrowser, type Browser, type LaunchOptions } from './browser'
 import { ctx } from './context'
 import { skipUnless } from './skip'
 
@@ -13,15 +13,15 @@ export interface BrowserSuite {
 
 /**
  * Called inside a `describe`: skips the suite when Chromium is missing, launches it once for the
- * suite, and after the last test closes it and checks that no page asked for anything but the
+ * suite with `options`, and after the last test closes it and checks that no page asked for anything but the
  * test service.
  */
-export function browserSuite(): BrowserSuite {
+export function browserSuite(options: LaunchOptions = {}): BrowserSuite {
   let browser: Browser | undefined
   let page: Promise<Page> | undefined
   before(async function () {
     skipUnless(this, hasChromium, '/usr/bin/chromium is not installed (apt-get install chromium)')
-    browser = await launchBrowser()
+    browser = await launchBrowser(options)
   })
   afterEach(async () => {
     const opened = page
