@@ -1,62 +1,23 @@
 import { expect } from 'chai'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { browserSuite } from '../support/browser-suite'
 import { ctx } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
 import { sleep } from '../support/runtime'
-import { skipUnless } from '../support/skip'
 import { openBotRoom } from './rooms'
-
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  // Gives Chromium a loopback ICE candidate, so the media path is 127.0.0.1 on both ends.
-  '--allow-loopback-in-peer-connection',
-]
 
 describe('GET /demo in headless Chromium', function () {
   this.timeout(60_000)
-  let profile: string
-  let browser: BrowserContext
-  let page: Page
+  const chromium = browserSuite({ microphone: 'beep' })
   let user: TestUser
-  const outside: string[] = []
 
-  before(async function () {
-    skipUnless(this, existsSync(CHROMIUM), 'chromium is not installed')
-    profile = mkdtempSync(join(tmpdir(), 'demo-chromium-'))
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS })
-    page = await browser.newPage()
-    const origin = new URL(ctx().url).origin
-    // The page must need nothing but this server: anything else is recorded and refused.
-    await page.route(
-      (url) => url.origin !== origin,
-      (route) => {
-        outside.push(route.request().url())
-        return route.abort('blockedbyclient')
-      },
-    )
+  before(async () => {
     user = await newUser('demo')
   })
-  after(async () => {
-    await browser?.close()
-    if (profile) rmSync(profile, { recursive: true, force: true })
-  })
 
-  const botSaid = (text: string) => page.locator('#messages li.bot', { hasText: text }).first().waitFor({ timeout: 15_000 })
+  const botSaid = async (text: string) => (await chromium.page()).locator('#messages li.bot', { hasText: text }).first().waitFor({ timeout: 15_000 })
 
   it('joins a room with a fake microphone, shows the bot’s turns, sends answers, and records the call', async () => {
+    const page = await chromium.page()
     const roomId = await openBotRoom(user)
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
@@ -85,6 +46,7 @@ describe('GET /demo in headless Chromium', function () {
     expect(recordings, 'the fake microphone was recorded').to.have.length(1)
     expect(recordings[0]!.size_bytes).to.be.greaterThan(1_000)
     expect(errors).to.deep.equal([])
-    expect(outside).to.deep.equal([])
+    // The page must need nothing but this server.
+    expect(chromium.browser().blocked).to.deep.equal([])
   })
 })

@@ -2,16 +2,15 @@ import { expect } from 'chai'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
 import { espeakAvailable } from '../../src/rtc/audio-out/speech'
 import { startService, type RunningService } from '../../src/service'
-import { CHROMIUM, hasChromium } from '../support/browser'
+import { hasChromium, launchBrowser, type Browser } from '../support/browser'
 import { ctx, testConfig } from '../support/context'
 import { api } from '../support/http'
 import { sleep } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { startTranscriptionServer, type TranscriptionServer } from '../support/transcription-server'
-import { chromiumArgs, openPipecatPage, seen, waitSeen, type Seen } from './pipecat/pipecat-page'
+import { loadPipecatClient, seen, waitSeen, type Seen } from './pipecat/pipecat-page'
 import { speechWav, type SpokenPart } from './pipecat/speech-wav'
 import { newUserOn, openBotRoom } from './rooms'
 
@@ -32,10 +31,9 @@ describe('the bot hears a stock Pipecat client’s microphone (Chromium playing 
   this.timeout(120_000)
   let dir: string
   let parts: SpokenPart[]
-  let browser: BrowserContext
+  let browser: Browser
   let stt: TranscriptionServer
   let service: RunningService
-  const outside: string[] = []
 
   before(async function () {
     skipUnless(this, hasChromium, 'chromium is not installed')
@@ -46,7 +44,7 @@ describe('the bot hears a stock Pipecat client’s microphone (Chromium playing 
     // The server answers with the sentence whose length the upload matches: a wrong cut gets a wrong text.
     stt = await startTranscriptionServer((request) => closest(request.durationMs).text)
     service = await startService(testConfig({ STT_BASE_URL: stt.baseUrl, STT_MODEL: 'whisper-test' }), { database: ctx().database })
-    browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: chromiumArgs(wav.file) })
+    browser = await launchBrowser({ microphone: { wav: wav.file } })
   })
   after(async () => {
     await browser?.close()
@@ -61,7 +59,8 @@ describe('the bot hears a stock Pipecat client’s microphone (Chromium playing 
     const user = await newUserOn(service.url, 'hearing')
     const roomId = await openBotRoom(user, [5, 5], service.url)
     await api('POST', `/api/interview/${roomId}/timer/start`, { token: user.token, baseUrl: service.url })
-    const page = await openPipecatPage(browser, new URL(service.url).origin, outside)
+    const origin = new URL(service.url).origin
+    const page = await loadPipecatClient(await browser.page(origin), origin)
     await page.evaluate(([room, token]) => (window as any).pipecat.connect(room, token), [roomId, user.token])
 
     const transcript = await waitSeen(page, (s) => s.event === 'userTranscript', 0, 30_000)
@@ -117,7 +116,7 @@ describe('the bot hears a stock Pipecat client’s microphone (Chromium playing 
     expect(talk.bot_seconds, 'the bot’s talk time').to.be.above(0.5)
     await page.evaluate(() => (window as any).pipecat.disconnect())
     await page.close()
-    expect(outside).to.deep.equal([])
+    expect(browser.blocked).to.deep.equal([])
   })
 })
 

@@ -1,46 +1,28 @@
 import { expect } from 'chai'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { espeakAvailable } from '../../src/rtc/audio-out/speech'
+import { browserSuite } from '../support/browser-suite'
 import { ctx } from '../support/context'
-import { CHROMIUM, hasChromium } from '../support/browser'
 import { api, newUser, type TestUser } from '../support/http'
 import { sleep } from '../support/runtime'
-import { skipUnless } from '../support/skip'
-import { chromiumArgs, openPipecatPage, seen, waitSeen, type Seen } from './pipecat/pipecat-page'
-import { silentWav } from './pipecat/speech-wav'
+import { loadPipecatClient, seen, waitSeen, type Seen } from './pipecat/pipecat-page'
 import { openBotRoom } from './rooms'
 
 describe('a stock Pipecat client (client-js + small-webrtc-transport) in headless Chromium', function () {
   this.timeout(90_000)
-  let profile: string
-  let browser: BrowserContext
+  const chromium = browserSuite({ microphone: 'silence' })
   let user: TestUser
   let voiced: boolean
-  const outside: string[] = []
-  const pages: Page[] = []
 
-  before(async function () {
-    skipUnless(this, hasChromium, 'chromium is not installed')
+  before(async () => {
     voiced = await espeakAvailable()
-    profile = mkdtempSync(join(tmpdir(), 'pipecat-chromium-'))
-    browser = await chromium.launchPersistentContext(join(profile, 'chromium'), { executablePath: CHROMIUM, headless: true, args: chromiumArgs(silentWav(profile)) })
     user = await newUser('pipecat')
   })
-  after(async () => {
-    await browser?.close()
-    if (profile) rmSync(profile, { recursive: true, force: true })
-  })
-  afterEach(async () => {
-    for (const page of pages.splice(0)) await page.close()
-    expect(outside, 'requests outside the service').to.deep.equal([])
+  afterEach(() => {
+    expect(chromium.browser().blocked, 'requests outside the service').to.deep.equal([])
   })
 
   const connect = async (roomId: string) => {
-    const page = await openPipecatPage(browser, new URL(ctx().url).origin, outside)
-    pages.push(page)
+    const page = await loadPipecatClient(await chromium.page(), new URL(ctx().url).origin)
     const ready = await page.evaluate(([room, token]) => (window as any).pipecat.connect(room, token), [roomId, user.token])
     return { page, ready }
   }

@@ -3,23 +3,8 @@ import { CommandRefused, publicCommands, type Phase, type RoomCommand } from '..
 import { RoomRuntime } from '../../src/rooms/room-runtime'
 import { deleteTimer } from '../../src/rooms/room.repository'
 import { ctx } from '../support/context'
+import { seededRandom, type SeededRandom } from '../support/random'
 import { openCommand, phase, quietLogger } from '../support/runtime'
-
-/** mulberry32: a tiny seeded generator, so a failing room can be made again from its seed. */
-export function random(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
-  return { next, int, pick }
-}
-type Random = ReturnType<typeof random>
 
 /**
  * Far in the future, so the test service's own timer poll never finds these rooms' timer rows due:
@@ -51,7 +36,7 @@ export interface DrivenRoom {
  * command through the runtime), so every fact is stored as a punctual service would store it.
  */
 export async function driveRoom(seed: number, ownerId: string): Promise<DrivenRoom> {
-  const rnd = random(seed)
+  const rnd = seededRandom(seed)
   const db = ctx().database.db
   let now = FUTURE + seed * 86_400_000
   const runtime = new RoomRuntime({ db, clock: () => new Date(now), logger: quietLogger, node: `sim-driver-${seed}`, snapshotEvery: 5 })
@@ -93,7 +78,7 @@ export async function driveRoom(seed: number, ownerId: string): Promise<DrivenRo
   return { roomId, seed, openedAt, received, endedAt }
 }
 
-function randomCommand(rnd: Random): RoomCommand {
+function randomCommand(rnd: SeededRandom): RoomCommand {
   const roll = rnd.next()
   if (roll < 0.06) return { type: 'endInterview' }
   if (roll < 0.12) return { type: 'injectProblem', problem_id: randomUUID(), problem_text: `problem ${rnd.int(100)}`, problem_type: rnd.pick([null, 'algorithm']), difficulty: rnd.pick([null, 'hard']) }

@@ -2,11 +2,10 @@ import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
-import { hasChromium, launchBrowser, type Browser } from '../support/browser'
+import { browserSuite } from '../support/browser-suite'
 import { ctx } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
 import { storedEvents } from '../support/rooms'
-import { skipUnless } from '../support/skip'
 
 const ARTIFACTS = 'test/artifacts'
 const phases = [1, 2].map((sequence) => ({ sequence, question_id: `q${sequence}`, question_type: 'coding', duration_minutes: 10, instructions: `phase ${sequence}` }))
@@ -43,26 +42,16 @@ async function shown(page: Page) {
 
 describe('the visualizer Simulate mode in a browser', function () {
   this.timeout(90_000)
-  let browser: Browser
+  const chromium = browserSuite()
   let user: TestUser
-  let page: Page
 
-  before(async function () {
-    skipUnless(this, hasChromium, '/usr/bin/chromium is not installed (apt-get install chromium)')
+  before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
-    browser = await launchBrowser()
     user = await newUser('simviz')
-  })
-  beforeEach(async () => {
-    page = await browser.page(ctx().url)
-  })
-  afterEach(() => page?.close())
-  after(async () => {
-    await browser?.close()
-    if (browser) expect(browser.blocked).to.deep.equal([])
   })
 
   it('forks a replay at a version, steps with commands and the clock, and the shared URL shows the same simulation', async () => {
+    const page = await chromium.page()
     const roomId = await openRoom(user, ['timer/start', 'timer/pause', 'timer/resume'])
     await page.goto(`${ctx().url}/visualizer?machine=interview-room&mode=replay&actor=${roomId}&version=3#token=${user.token}`)
     await page.waitForSelector('body[data-history="ready"]')
@@ -103,7 +92,7 @@ describe('the visualizer Simulate mode in a browser', function () {
     await page.waitForSelector('body[data-simulation="ready"]')
     expect(await shown(page), 'after a reload').to.deep.equal(before)
 
-    const other = await browser.page(ctx().url)
+    const other = await chromium.browser().page(ctx().url)
     await other.goto(`${url}#token=${user.token}`)
     await other.waitForSelector('body[data-simulation="ready"]')
     expect(await shown(other), 'the shared URL in another tab').to.deep.equal(before)
@@ -113,6 +102,7 @@ describe('the visualizer Simulate mode in a browser', function () {
   })
 
   it('starts from phases with no token, and a step in the list shows the room as it was then', async () => {
+    const page = await chromium.page()
     await page.goto(`${ctx().url}/visualizer?machine=interview-room&mode=simulate`)
     await page.waitForSelector('body[data-chart="ready"]')
     expect(await page.locator('#actor').isVisible(), 'no room id to give').to.equal(false)

@@ -1,18 +1,6 @@
 import http from 'node:http'
 import { checkContract } from './contract'
 
-/** A small seeded generator (mulberry32), so a failing run can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Up to `n` items of `list` in a random order (Fisher–Yates on a copy). */
 export function sample<T>(list: T[], n: number, random: () => number): T[] {
   const copy = [...list]

@@ -1,22 +1,31 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-/** What the server made of one upload: the WAV's format and length, or why it was refused. */
+/** One upload the server accepted: what was sent, and the WAV's format, length and loudness. */
 export interface TranscriptionRequest {
+  headers: IncomingHttpHeaders
+  /** The form's text fields (`model`, `language`, `response_format`, …). */
+  fields: Record<string, string>
   model: string | null
+  fileName: string
+  fileType: string
   sampleRate: number
   channels: number
   bitsPerSample: number
+  samples: Int16Array
   durationMs: number
   /** Root mean square of the samples (0–1): speech is far above digital silence. */
   rms: number
 }
 
+/** The text to answer; or a status, answered with an OpenAI-style error; or `'hang'`, never answered. */
+export type TranscriptionAnswer = string | number
+
 export interface TranscriptionServer {
   /** `STT_BASE_URL` for the service: `http://127.0.0.1:<port>/v1`. */
   baseUrl: string
   requests: TranscriptionRequest[]
-  /** Uploads that were not a valid request with a WAV file, with the reason. */
+  /** Uploads that were not a valid request with a WAV file, with the reason (answered 400). */
   refused: string[]
   close(): Promise<void>
 }
@@ -46,12 +55,37 @@ export function readWav(bytes: Buffer): { sampleRate: number; channels: number; 
   throw new Error('no data chunk')
 }
 
+/** Reads a multipart upload with a `file` part holding a WAV; throws naming what is wrong. */
+async function readUpload(req: IncomingMessage, chunks: Buffer[]): Promise<TranscriptionRequest> {
+  if (req.method !== 'POST' || req.url !== '/v1/audio/transcriptions') throw new Error(`${req.method} ${req.url}`)
+  const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData()
+  const fields: Record<string, string> = {}
+  form.forEach((value, key) => {
+    if (typeof value === 'string') fields[key] = value
+  })
+  const file = form.get('file')
+  if (!file || typeof file === 'string') throw new Error('no file part')
+  const wav = readWav(Buffer.from(await file.arrayBuffer()))
+  let sum = 0
+  for (const s of wav.samples) sum += (s / 32768) ** 2
+  return {
+    headers: req.headers,
+    fields,
+    model: fields.model ?? null,
+    fileName: file.name,
+    fileType: file.type,
+    ...wav,
+    durationMs: (wav.samples.length / wav.channels / wav.sampleRate) * 1000,
+    rms: Math.sqrt(sum / Math.max(1, wav.samples.length)),
+  }
+}
+
 /**
  * An OpenAI-protocol transcription endpoint on loopback (`POST /v1/audio/transcriptions`,
  * multipart with a `file` and a `model`), as hosted Whisper services and local Whisper servers
- * speak it. It checks what it receives and answers `{text}` from `answer`.
+ * speak it. It checks and records what it receives and answers from `answer`.
  */
-export async function startTranscriptionServer(answer: (request: TranscriptionRequest, index: number) => string): Promise<TranscriptionServer> {
+export async function startTranscriptionServer(answer: (request: TranscriptionRequest, index: number) => TranscriptionAnswer): Promise<TranscriptionServer> {
   const requests: TranscriptionRequest[] = []
   const refused: string[] = []
   const server: Server = createServer((req, res) => {
@@ -59,28 +93,14 @@ export async function startTranscriptionServer(answer: (request: TranscriptionRe
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       void (async () => {
-        const reply = (status: number, body: unknown) => {
-          res.writeHead(status, { 'content-type': 'application/json' })
-          res.end(JSON.stringify(body))
-        }
+        const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
         try {
-          if (req.method !== 'POST' || req.url !== '/v1/audio/transcriptions') throw new Error(`${req.method} ${req.url}`)
-          const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData()
-          const file = form.get('file')
-          if (!file || typeof file === 'string') throw new Error('no file part')
-          const wav = readWav(Buffer.from(await file.arrayBuffer()))
-          let sum = 0
-          for (const s of wav.samples) sum += (s / 32768) ** 2
-          const request: TranscriptionRequest = {
-            model: typeof form.get('model') === 'string' ? (form.get('model') as string) : null,
-            sampleRate: wav.sampleRate,
-            channels: wav.channels,
-            bitsPerSample: wav.bitsPerSample,
-            durationMs: (wav.samples.length / wav.channels / wav.sampleRate) * 1000,
-            rms: Math.sqrt(sum / Math.max(1, wav.samples.length)),
-          }
+          const request = await readUpload(req, chunks)
           requests.push(request)
-          reply(200, { text: answer(request, requests.length - 1) })
+          const text = answer(request, requests.length - 1)
+          if (text === 'hang') return
+          if (typeof text === 'number') return reply(text, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } })
+          reply(200, { text })
         } catch (error) {
           refused.push((error as Error).message)
           reply(400, { error: { message: (error as Error).message } })
@@ -94,6 +114,7 @@ export async function startTranscriptionServer(answer: (request: TranscriptionRe
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     refused,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // Also ends a request left hanging, which would otherwise hold the server open.
+    close: () => new Promise((resolve) => server.close(() => resolve()).closeAllConnections()),
   }
 }

@@ -4,10 +4,9 @@ import { mkdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { interviewRoomMachine } from '../../machines/interview-room'
 import { allStates, allTransitions, describeMachine } from '../../src/visualizer/machine-definition'
-import { hasChromium, launchBrowser, type Browser } from '../support/browser'
+import { browserSuite } from '../support/browser-suite'
 import { ctx } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
-import { skipUnless } from '../support/skip'
 
 const ARTIFACTS = 'test/artifacts'
 const definition = describeMachine(interviewRoomMachine)
@@ -28,27 +27,16 @@ const activeLeaf = (page: Page) => page.locator('.state.active:not(.parent)').ge
 
 describe('the visualizer page in a browser', function () {
   this.timeout(60_000)
-  let browser: Browser
+  const chromium = browserSuite()
   let user: TestUser
-  let page: Page
 
-  before(async function () {
-    skipUnless(this, hasChromium, '/usr/bin/chromium is not installed (apt-get install chromium)')
+  before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
-    browser = await launchBrowser()
     user = await newUser('viz')
-  })
-  beforeEach(async () => {
-    page = await browser.page(ctx().url)
-  })
-  afterEach(() => page?.close())
-  after(async () => {
-    await browser?.close()
-    // Every request went to the app: nothing was blocked, so the page needs no other network.
-    if (browser) expect(browser.blocked).to.deep.equal([])
   })
 
   it('draws one node per state, nested, with initial markers and every transition labelled with its event and guard', async () => {
+    const page = await chromium.page()
     await page.goto(`${ctx().url}/visualizer`)
     await page.waitForSelector('body[data-chart="ready"]')
     const states = allStates(definition)
@@ -64,6 +52,7 @@ describe('the visualizer page in a browser', function () {
   })
 
   it('shows a clicked state’s description and the facts that lead there', async () => {
+    const page = await chromium.page()
     await page.goto(`${ctx().url}/visualizer`)
     await page.waitForSelector('body[data-chart="ready"]')
     await page.locator('.state[data-path="in_progress.paused"] > text.title').click()
@@ -73,6 +62,7 @@ describe('the visualizer page in a browser', function () {
   })
 
   it('live mode highlights the state reached after a timer/pause command made over HTTP', async () => {
+    const page = await chromium.page()
     const roomId = await openRoom(user, ['timer/start'])
     await page.goto(`${ctx().url}/visualizer?machine=interview-room&mode=live&actor=${roomId}#token=${user.token}`)
     await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'connected')
@@ -88,6 +78,7 @@ describe('the visualizer page in a browser', function () {
   })
 
   it('replay mode opens at the version in the URL and steps through the history', async () => {
+    const page = await chromium.page()
     const roomId = await openRoom(user, ['timer/start', 'timer/pause', 'timer/resume', 'phase/next', 'end'])
     const history = (await api('GET', `/api/interview/${roomId}/history`, { token: user.token })).body.events as { version: number; state_value: string; at: string }[]
     await page.goto(`${ctx().url}/visualizer?machine=interview-room&mode=replay&actor=${roomId}&version=3#token=${user.token}`)
@@ -112,6 +103,7 @@ describe('the visualizer page in a browser', function () {
   })
 
   it('replay mode opens at the time in the URL, and plays to the end', async () => {
+    const page = await chromium.page()
     const roomId = await openRoom(user, ['timer/start', 'timer/pause'])
     const history = (await api('GET', `/api/interview/${roomId}/history`, { token: user.token })).body.events as { version: number; at: string }[]
     await page.goto(`${ctx().url}/visualizer?machine=interview-room&mode=replay&actor=${roomId}&at=${encodeURIComponent(history[1]!.at)}#token=${user.token}`)

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module'
 import { interviewRoomMachine } from '../../machines/interview-room'
 import { allStates, allTransitions, describeMachine } from '../../src/visualizer/machine-definition'
 import { edges, toMermaid, transitionLabel } from '../../src/visualizer/mermaid'
-import { hasChromium, launchBrowser, type Browser } from '../support/browser'
-import { skipUnless } from '../support/skip'
+import type { Browser } from '../support/browser'
+import { browserSuite } from '../support/browser-suite'
 
 const MERMAID = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js')
 const definition = describeMachine(interviewRoomMachine)
@@ -47,18 +47,12 @@ async function render(browser: Browser, text: string): Promise<Drawn> {
 
 describe('the Mermaid export rendered by Mermaid (headless Chromium)', function () {
   this.timeout(60_000)
-  let browser: Browser
+  // The page loads Mermaid from the package on disk: the suite checks it asked the network for nothing.
+  const chromium = browserSuite()
   let drawn: Drawn
 
-  before(async function () {
-    skipUnless(this, hasChromium, '/usr/bin/chromium is not installed (apt-get install chromium)')
-    browser = await launchBrowser()
-    drawn = await render(browser, toMermaid(definition))
-  })
-  after(async () => {
-    await browser?.close()
-    // The page loaded Mermaid from the package on disk and asked the network for nothing.
-    if (browser) expect(browser.blocked).to.deep.equal([])
+  before(async () => {
+    drawn = await render(chromium.browser(), toMermaid(definition))
   })
 
   it('shows every state by its name', () => {

@@ -17,35 +17,20 @@ import {
   type RoomFact,
   type RoomSnapshot,
 } from '../../../machines/interview-room/index'
+import { seededRandom, type SeededRandom } from '../../support/random'
 import { cmd, phase, T0 } from './room.fixtures'
-
-/** mulberry32: a tiny seeded generator, so a failing run can be replayed from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
-  return { next, int, pick }
-}
-type Random = ReturnType<typeof random>
 
 const RUNS = 300
 const MAX_COMMANDS = 40
 
-function randomPlan(rnd: Random): { phases: Phase[]; warning: number | null } {
+function randomPlan(rnd: SeededRandom): { phases: Phase[]; warning: number | null } {
   const sequences = [...new Set(Array.from({ length: 1 + rnd.int(4) }, () => rnd.int(20)))]
   // Given in a random order: the machine must sort them.
   const phases = sequences.map((s) => phase(s, rnd.pick([0.05, 0.25, 0.5, 1, 2.5, 5])))
   return { phases, warning: rnd.pick([0.8, 0.8, 0.5, null]) }
 }
 
-function randomCommand(rnd: Random, plan: { phases: Phase[]; warning: number | null }, now: number): RoomCommand {
+function randomCommand(rnd: SeededRandom, plan: { phases: Phase[]; warning: number | null }, now: number): RoomCommand {
   const roll = rnd.next()
   if (roll < 0.03) return cmd.open(plan.phases, plan.warning)
   if (roll < 0.05) return cmd.end
@@ -66,7 +51,7 @@ const TIMER_FACTS = ['phase_warning', 'phase_changed', 'interview_completed']
 const CLOCK_STARTS = ['phase_started', 'timer_resumed', 'timer_reset', 'phase_changed']
 
 function runSeed(seed: number): void {
-  const rnd = random(seed)
+  const rnd = seededRandom(seed)
   const plan = randomPlan(rnd)
   const sequences = plan.phases.map((p) => p.sequence)
   // In 40 % of the runs a command may overtake a timer that is already due (as in the runtime).

@@ -6,6 +6,7 @@ import { encodeWav } from '../../../src/rtc/audio-in/recognizer'
 import { createOpenAiSynthesizer, OpenAiSynthesizer } from '../../../src/rtc/audio-out/openai-speech'
 import { Voice } from '../../../src/rtc/audio-out/voice'
 import { testConfig } from '../../support/context'
+import { rejectionOf } from '../../support/rejection'
 import { quietLogger } from '../../support/runtime'
 
 interface SpeechRequest {
@@ -38,15 +39,6 @@ const audioFor = (request: SpeechRequest) =>
   request.body.response_format === 'pcm'
     ? { status: 200, type: 'audio/pcm', body: Buffer.from(TONE.buffer) }
     : { status: 200, type: 'audio/wav', body: encodeWav({ samples: TONE, sample_rate: 24_000 }) }
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('the bot’s voice from an OpenAI-compatible /audio/speech endpoint', () => {
   let server: Awaited<ReturnType<typeof speechServer>> | undefined
@@ -91,9 +83,9 @@ describe('the bot’s voice from an OpenAI-compatible /audio/speech endpoint', (
         ? { status: 400, type: 'application/json', body: JSON.stringify({ error: { message: "Invalid voice 'nobody'", type: 'invalid_request_error' } }) }
         : { status: 200, type: 'audio/mpeg', body: Buffer.from('ID3 not a wav at all') },
     )
-    const refused = await failure(new OpenAiSynthesizer({ baseUrl: server.url, model: 'm', voice: 'nobody', format: 'wav', timeoutMs: 5_000 }).synthesize('Hi'))
+    const refused = await rejectionOf(new OpenAiSynthesizer({ baseUrl: server.url, model: 'm', voice: 'nobody', format: 'wav', timeoutMs: 5_000 }).synthesize('Hi'))
     expect(refused.message).to.include('answered 400').and.include("Invalid voice 'nobody'")
-    const unreadable = await failure(new OpenAiSynthesizer({ baseUrl: server.url, model: 'm', voice: 'alloy', format: 'wav', timeoutMs: 5_000 }).synthesize('Hi'))
+    const unreadable = await rejectionOf(new OpenAiSynthesizer({ baseUrl: server.url, model: 'm', voice: 'alloy', format: 'wav', timeoutMs: 5_000 }).synthesize('Hi'))
     expect(unreadable.message).to.include('cannot read').and.include('not a WAV file')
   })
 

@@ -1,25 +1,6 @@
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
-import type { BrowserContext, Page } from 'playwright-core'
-
-/** Chromium with a fake microphone (a tone, or `wav` played as speech), loopback ICE, and audio allowed to play. */
-export function chromiumArgs(wav?: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    ...(wav ? [`--use-file-for-fake-audio-capture=${wav}`] : []),
-    '--allow-loopback-in-peer-connection',
-    '--autoplay-policy=no-user-gesture-required',
-  ]
-}
+import type { Page } from 'playwright-core'
 
 let bundle: Promise<string> | undefined
 
@@ -38,19 +19,11 @@ export interface Seen {
 }
 
 /**
- * A page at `origin`/pipecat-client running the stock client; any request to another origin is
- * refused and recorded in `outside`.
+ * Loads the stock client into `page` (one from `Browser.page(origin)`, which refuses every other
+ * origin) as `origin`/pipecat-client.
  */
-export async function openPipecatPage(context: BrowserContext, origin: string, outside: string[]): Promise<Page> {
+export async function loadPipecatClient(page: Page, origin: string): Promise<Page> {
   const script = await pageScript()
-  const page = await context.newPage()
-  await page.route(
-    (url) => url.origin !== origin,
-    (route) => {
-      outside.push(route.request().url())
-      return route.abort('blockedbyclient')
-    },
-  )
   await page.route(`${origin}/pipecat-client`, (route) =>
     route.fulfill({ contentType: 'text/html', body: `<!doctype html><meta charset="utf-8"><title>Pipecat client</title><script>${script.replace(/<\/script/gi, '<\\/script')}</script>` }),
   )

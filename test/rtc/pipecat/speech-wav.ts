@@ -58,10 +58,3 @@ export function wavBytes(pieces: Int16Array[], sampleRate: number): Buffer {
   for (const piece of pieces) for (const s of piece) offset = out.writeInt16LE(s, offset)
   return out
 }
-
-/** A silent WAV: a microphone that hears nothing (Chromium's default fake one beeps, which is speech to a detector). */
-export function silentWav(dir: string): string {
-  const file = join(dir, 'silence.wav')
-  writeFileSync(file, wavBytes([new Int16Array(16_000 * 2)], 16_000))
-  return file
-}
