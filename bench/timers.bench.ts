@@ -323,9 +323,11 @@ async function burstSse(): Promise<void> {
     if (received.size < open.opened) problems.push(`only ${received.size} of ${open.opened} clients received interview_completed`)
     const delays = summarize([...received].map(([i, at]) => at - deadlines[i]!))
     console.log(line('deadline → received by the SSE client', delays))
-    // The service's own view of the same firings: how many had committed within each bound.
-    const committed = await histogramShares(service.url, 'timer_due_to_commit_seconds', 'kind="deadline"')
-    console.log(`service's timer_due_to_commit_seconds (${fmt(committed.count)} firings): ${committed.shares.map((b) => `≤ ${b.le} s ${(b.share * 100).toFixed(1)} %`).join(', ')}`)
+    // The service's own view of the same firings: how late each was decided, and committed.
+    for (const metric of ['timer_lateness_seconds', 'timer_due_to_commit_seconds']) {
+      const { count, shares } = await histogramShares(service.url, metric, 'kind="deadline"')
+      console.log(`service's ${metric} (${fmt(count)} firings): ${shares.map((b) => `≤ ${b.le} s ${(b.share * 100).toFixed(1)} %`).join(', ')}`)
+    }
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
     const met = scratch ? problems.length === 0 && delays.p99 <= 150 : null
     console.log(`p99 deadline → received: ${delays.p99.toFixed(1)} ms — target ≤ 150 ms${met === null ? ' (not judged on the embedded database)' : `: ${met ? 'met' : 'NOT met'}`}`)
