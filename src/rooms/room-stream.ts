@@ -4,7 +4,8 @@ import { readStream, type StoredEvent } from '../event-store'
 import type { ServerResponse } from 'node:http'
 import { SseStream } from '../http/sse'
 import { RateLimitedError } from '../http/errors'
-import { roomStream } from './room-facts.schema'
+import { roomStream, schemaVersionOf } from './room-facts.schema'
+import { currentFactVersion, upcast } from './fact-versions'
 
 /** Who holds a stream open: the user, and the login session whose logout must close it. */
 export interface StreamHolder {
@@ -12,10 +13,24 @@ export interface StreamHolder {
   session: string
 }
 
-/** The SSE payload of a room event: the fact's fields plus the names the original API used. */
-export function ssePayload(roomId: string, event: Pick<StoredEvent, 'stream_position' | 'data'>): Record<string, unknown> {
-  const data = event.data as Record<string, unknown>
+/**
+ * The SSE payload of a room event: the fact's fields plus the names the original API used. A fact
+ * stored by an older schema version is sent in today's shape (as history and replays read it);
+ * one this code cannot read (newer code's, during a rolling deploy) is sent as stored.
+ */
+export function ssePayload(roomId: string, event: Pick<StoredEvent, 'stream_position' | 'type' | 'data' | 'metadata'>): Record<string, unknown> {
+  const data = currentShape(event)
   return { room_id: roomId, version: event.stream_position, timestamp: data.at, ...data }
+}
+
+function currentShape(event: Pick<StoredEvent, 'type' | 'data' | 'metadata'>): Record<string, unknown> {
+  const stored = schemaVersionOf(event)
+  if (!(stored < currentFactVersion(event.type))) return event.data as Record<string, unknown>
+  try {
+    return upcast(event.type, stored, event.data) as Record<string, unknown>
+  } catch {
+    return event.data as Record<string, unknown>
+  }
 }
 
 /**

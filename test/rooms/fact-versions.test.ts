@@ -7,7 +7,7 @@ import { MACHINE_VERSION, ROOM_FACT_TYPES, type RoomFact } from '../../machines/
 import { ctx } from '../support/context'
 import { api, newUser, type TestUser } from '../support/http'
 import { createPlan, openRoom, roomCommand, roomPath, runningRoom, timerStatus } from '../support/rooms'
-import { named, openSse } from '../support/sse'
+import { dataOf, named, openSse } from '../support/sse'
 
 const AT = '2026-01-01T09:00:00.000Z'
 const openedV1 = { room_id: 'r1', session_id: 's1', owner_id: 'u1', title: 'T', phases: [], warning_fraction: 0.8, at: AT }
@@ -85,6 +85,19 @@ describe('rooms and fact versions over HTTP', () => {
     expect(opened!.metadata).to.include({ schema_version: 2, machine_version: MACHINE_VERSION })
     const inline = await openRoom(user)
     expect((await stored(inline.roomId))[0]!.data).to.include({ plan_id: null })
+  })
+
+  it('streams a fact stored by an older schema version in today’s shape, as history reads it', async () => {
+    const { roomId } = await openRoom(user)
+    // As the release before versions stored it: no plan_id, no schema_version.
+    await sql`update events set data = data - 'plan_id', metadata = metadata - 'schema_version' where stream_id = ${roomStream(roomId)} and stream_position = 1`.execute(ctx().database.db)
+    const sse = await openSse(`${ctx().url}${roomPath(roomId, 'events')}`, { token: user.token, lastEventId: 0 })
+    try {
+      const opened = dataOf(await sse.next(named('room_opened'), 5_000))
+      expect(opened).to.include({ room_id: roomId, version: 1, plan_id: null })
+    } finally {
+      sse.close()
+    }
   })
 
   /** Appends at the room's next version what newer code would have written, and moves its status row on as that code would. */
