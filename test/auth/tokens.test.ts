@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { expect } from 'chai'
 import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose'
 import { ctx } from '../support/context'
-import { api, meAnsweredAfter, newUser, type Reply } from '../support/http'
+import { api, meAnsweredAfter, newUser, refused, type Reply } from '../support/http'
 
 interface Forge {
   sub: string
@@ -130,7 +130,7 @@ describe('GET /api/v1/auth/me and /validate', () => {
     await ctx().database.db.deleteFrom('users').where('id', '=', user.id).execute()
     // The service may answer from the user it read for up to USER_CACHE_MS (the row's trigger
     // tells it sooner on PostgreSQL): after that, refused everywhere.
-    const waited = await meAnsweredAfter(user.token, (reply) => reply.status === 401, ctx().config.USER_CACHE_MS + 1_000)
+    const waited = await meAnsweredAfter(user.token, refused, ctx().config.USER_CACHE_MS + 1_000)
     expect(waited, 'refused within USER_CACHE_MS').to.be.at.least(0)
     await expectRefusedEverywhere(bearer(user.token))
   })

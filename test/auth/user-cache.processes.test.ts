@@ -2,11 +2,9 @@ import { expect } from 'chai'
 import { sql } from 'kysely'
 import { ctx } from '../support/context'
 import { realPostgresUrl } from '../support/database'
-import { api, meAnsweredAfter, newUser } from '../support/http'
+import { api, meAnsweredAfter, newUser, refused } from '../support/http'
 import { killServer, processDatabaseEnv, spawnServer, type ServerProcess } from '../support/process'
 import { skipUnless } from '../support/skip'
-
-const refused = (reply: { status: number }) => reply.status === 401
 
 describe('users kept in memory across processes', function () {
   this.timeout(90_000)

@@ -66,6 +66,9 @@ export async function newAdmin(): Promise<TestUser> {
   return user
 }
 
+/** For {@link meAnsweredAfter}: the token is refused. */
+export const refused = (reply: { status: number }): boolean => reply.status === 401
+
 /**
  * Milliseconds until GET /api/v1/auth/me with `token` answers as `done` says (asked every 20 ms),
  * or -1 after `limitMs`: how soon a process learns of a revocation or a changed user.
