@@ -24,6 +24,7 @@ import type { RtcService } from './rtc/rtc.service'
 import { ProjectionWorker } from './rooms/projector'
 import { CHANNEL as EVENTS_CHANNEL, EventNotifier } from './event-store/notifier'
 import { LogSubscription } from './event-store/subscription'
+import type { StoredEvent } from './event-store'
 import { projections } from '../projections'
 import { createMetrics } from './metrics/metrics'
 import { sql } from 'kysely'
@@ -76,7 +77,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.
-  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL, USERS_CHANNEL] })
+  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL, USERS_CHANNEL], node })
   // Token revocations are checked in memory: pushed by NOTIFY, re-read every poll as the backstop.
   const revocations = new RevocationCache({ db, logger, pollMs: config.REVOCATION_POLL_MS })
   notifier.on('message', (channel, payload) => channel === REVOKED_CHANNEL && revocations.announced(payload))
@@ -84,7 +85,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const users = new UserCache({ db, maxAgeMs: config.USER_CACHE_MS })
   notifier.on('message', (channel, payload) => channel === USERS_CHANNEL && users.forget(payload))
   notifier.on('listening', () => users.forget())
-  runtime.on('appended', () => notifier.wakeLocal())
   const subscription = new LogSubscription({ db, notifier, logger, pollMs: config.SUBSCRIPTION_POLL_MS, minIntervalMs: config.SUBSCRIPTION_READ_INTERVAL_MS })
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
   // A logged-out session's open streams end on every process as soon as this one learns of it.
@@ -98,15 +98,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
     subscription: subscription.isRunning && subscription.lastError === undefined,
   })
   metrics.addGauge({ name: 'event_listener_up', help: '1 while the LISTEN connection for cross-process wake-ups is up (always 1 embedded)', read: () => Number(database.kind === 'embedded' || notifier.listening) })
-  // Streams hear of this process's own commits at once; the log brings the rest (other processes'
-  // commits), and each stream sends every position once, in order, filling a gap from the store.
-  runtime.on('appended', ({ events }) => hub.publish(events))
-  subscription.onBatch((events) => hub.publish(events))
-  subscription.onBatch(() => void projector.wake())
   const rooms = createRoomService({ db, runtime, plans, clock, newId: uuid, warningFraction: config.TIMER_WARNING_FRACTION || null })
-  // The interview bot follows its rooms through the same subscription, whichever process appended the facts.
   const rtc = await createRtcService({ config, db, runtime, rooms, logger })
-  subscription.onBatch((events) => rtc.deliver(events))
+  // Streams, bots and projections hear of this process's own commits at once; the log brings the
+  // rest (other processes' commits: this process's own NOTIFYs wake no reader here), and may bring
+  // a local commit again later. Streams and bots take each position once, in order, filling a gap
+  // from the store; projections keep their own checkpoint.
+  const deliver = (events: StoredEvent[]) => {
+    hub.publish(events)
+    rtc.deliver(events)
+    void projector.wake()
+  }
+  runtime.on('appended', ({ events }) => deliver(events))
+  subscription.onBatch(deliver)
   const app = createApp({
     config,
     logger,

@@ -15,8 +15,12 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
   private reconnectDelayMs = 250
   listening = false
 
-  /** `channels`: more channels to LISTEN on over the same connection; their notifications are emitted as `message`. */
-  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger; channels?: string[] }) {
+  /**
+   * `channels`: more channels to LISTEN on over the same connection; their notifications are emitted as `message`.
+   * `node`: this process's name; a NOTIFY on {@link CHANNEL} with it as payload came from this
+   * process's own write (see writeRoomBatch), whose events it delivered itself, so it wakes nobody.
+   */
+  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger; channels?: string[]; node?: string }) {
     super()
     this.setMaxListeners(100)
   }
@@ -41,11 +45,6 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
     })
   }
 
-  /** As {@link appended}, for a commit that sent its own NOTIFY (see writeRoomBatch): wakes local readers only. */
-  wakeLocal(): void {
-    this.emit('wake')
-  }
-
   async close(): Promise<void> {
     this.closed = true
     const client = this.listener
@@ -56,7 +55,10 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.url, application_name: 'mock-interview-api listener' })
-    client.on('notification', (msg) => (msg.channel === CHANNEL ? this.emit('wake') : this.emit('message', msg.channel, msg.payload ?? '')))
+    client.on('notification', (msg) => {
+      if (msg.channel !== CHANNEL) this.emit('message', msg.channel, msg.payload ?? '')
+      else if (!this.options.node || msg.payload !== this.options.node) this.emit('wake')
+    })
     client.on('error', (err) => {
       this.options.logger.warn({ err }, 'event listener connection failed; reconnecting')
       this.reconnect(client)

@@ -36,8 +36,9 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof 
  * events, its room_status row, its timers and a due snapshot. Each command is fenced by its own
  * expected version: its first event goes in with `on conflict do nothing`, and only commands whose
  * first event went in write anything else, so a command that lost its race writes nothing while
- * the others commit. With `announce`, the statement also NOTIFYs that channel when it wrote any
- * event: delivered on commit, so log readers in other processes wake with no statement of their own.
+ * the others commit. With `announce`, the statement also NOTIFYs that channel, with `node` as the
+ * payload, when it wrote any event: delivered on commit, so log readers in other processes wake
+ * with no statement of their own (this process delivers its own events without reading them back).
  * Returns the events written, grouped by stream; a stream missing from the
  * answer lost its race (a ConcurrencyError for that command alone).
  *
@@ -133,7 +134,7 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
       insert into idempotency_keys (user_id, key, fingerprint, room_id, status, body)
       select k.user_id, k.key, k.fingerprint, w.room_id, k.status, k.body from won w join ik k on k.ord = w.ord
     )
-    ${announce === undefined ? sql`` : sql`, announced as (select pg_notify(${announce}, '') from (select from heads limit 1) h)`}
+    ${announce === undefined ? sql`` : sql`, announced as (select pg_notify(${announce}, ${node}::text) from (select from heads limit 1) h)`}
     select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from heads
     ${announce === undefined ? sql`` : sql`cross join (select count(*) from announced) a`}
     union all
