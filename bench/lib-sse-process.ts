@@ -37,13 +37,14 @@ export function readRss(pid: number): number {
 }
 
 /**
- * Starts `node --import tsx <script>` from the repository root with `env` (PORT is chosen here)
- * and resolves once GET <url><readyPath> answers 200.
+ * Starts `node <args>` from the repository root with `env` (PORT is chosen here) and resolves once
+ * GET <url><readyPath> answers 200.
  */
-async function startNode(script: string, env: Record<string, string>, readyPath: string, startTimeoutMs = 60_000): Promise<BenchProcess> {
+async function startNode(args: string[], env: Record<string, string>, readyPath: string, startTimeoutMs = 60_000): Promise<BenchProcess> {
+  const script = args[args.length - 1]!
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
   const output: string[] = []
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -71,13 +72,24 @@ async function startNode(script: string, env: Record<string, string>, readyPath:
 }
 
 /**
- * The API as its own process, started the way production starts it (`node --import tsx
- * src/server.ts`), with ENV=test settings, logs at warn and heartbeats rare enough not to count.
+ * The node arguments of `npm start` (package.json's start script, `node <flags> --import tsx
+ * src/server.ts`), so the bench runs the service exactly as production starts it, V8 flags included.
+ */
+function startScriptArguments(): string[] {
+  const start = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const [command, ...args] = start.trim().split(/\s+/)
+  if (command !== 'node' || args[args.length - 1] !== 'src/server.ts') throw new Error(`the start script must be \`node … src/server.ts\`, got \`${start}\``)
+  return args
+}
+
+/**
+ * The API as its own process, started as `npm start` starts it (see {@link startScriptArguments}),
+ * with ENV=test settings, logs at warn and heartbeats rare enough not to count.
  * `database` is DATABASE_URL, or undefined for embedded PGlite in memory (one process's database).
  */
 export function startService(database: string | undefined, env: Record<string, string> = {}): Promise<BenchProcess> {
   return startNode(
-    'src/server.ts',
+    startScriptArguments(),
     {
       ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -95,5 +107,5 @@ export function startService(database: string | undefined, env: Record<string, s
 
 /** The baseline: a bare node:http SSE server (bench/lib-sse-bare.ts) in its own process. */
 export function startBare(): Promise<BenchProcess> {
-  return startNode('bench/lib-sse-bare.ts', {}, '/ready')
+  return startNode(['--import', 'tsx', 'bench/lib-sse-bare.ts'], {}, '/ready')
 }

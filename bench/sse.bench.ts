@@ -1,6 +1,6 @@
 /**
  * The live stream under load: N concurrent SSE clients spread over 100 rooms on one service process
- * (run as its own OS process, `node --import tsx src/server.ts`, as production starts it) while
+ * (run as its own OS process, as `npm start` starts it) while
  * events are appended at a steady rate (POST /api/inject-problem, one problem_injected fact each,
  * round-robin over the rooms). For every delivery it measures
  *   commit → receive   client receive time minus the moment the command's reply (the commit
