@@ -89,8 +89,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const hub = new RoomStreamHub(config.SSE_HEARTBEAT_MS)
   // A logged-out session's open streams end on every process as soon as this one learns of it.
   revocations.onRevoked((jti) => hub.closeSessions([jti]))
-  // A projection pass's transaction hides events committed while it runs: readers look again after it.
-  const projector = new ProjectionWorker(db, Object.values(projections), logger, () => notifier.appended(), config.PROJECTION_INTERVAL_MS)
+  const projector = new ProjectionWorker(db, Object.values(projections), logger, {
+    // A pass's transaction hides events committed while it runs: readers look again after it.
+    onCommitted: () => notifier.appended(),
+    minIntervalMs: config.PROJECTION_INTERVAL_MS,
+    // Commands first: while more wait than one statement takes, read models wait (a second at most).
+    backlog: () => runtime.committer.backlogged,
+  })
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
   const readiness = async () => ({
     database: await sql`select 1`.execute(db).then(() => true, () => false),

@@ -48,6 +48,11 @@ export class GroupCommitter {
     this.flushAt = options.flushAt ?? 16
   }
 
+  /** More commands wait than the next statement takes: deadlines (or requests) fell together. */
+  get backlogged(): boolean {
+    return this.queue.length > this.maxBatch
+  }
+
   /** Writes one command's facts and what they imply; resolves with the stored events once committed. */
   write(write: RoomWrite): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Db, Tx } from '../db/database'
 import type { Logger } from '../logger'
@@ -84,6 +85,29 @@ export async function rebuildProjection(db: Db, projection: Projection): Promise
   return catchUp(db, projection)
 }
 
+export interface ProjectionWorkerOptions {
+  /**
+   * Called after a pass that committed projection rows. While the pass ran, its transaction hid
+   * events committed meanwhile from log readers, which should look again now.
+   */
+  onCommitted?: () => void
+  /**
+   * Passes start at least this far apart: under load, one pass folds everything appended since
+   * the last (a few statements per projection) instead of one pass per commit.
+   */
+  minIntervalMs?: number
+  /**
+   * While this says commands are waiting to be written (deadlines falling together), a pass waits,
+   * at most {@link MAX_DEFER_MS}: read models catch up after the burst instead of taking the
+   * process and the database from the commands it must answer.
+   */
+  backlog?: () => boolean
+}
+
+/** The longest a pass waits for a backlog of commands to clear. */
+const MAX_DEFER_MS = 1_000
+const DEFER_POLL_MS = 10
+
 /** Keeps every projection caught up in this process, woken by the process's log subscription. */
 export class ProjectionWorker {
   private running?: Promise<void>
@@ -95,16 +119,7 @@ export class ProjectionWorker {
     private readonly db: Db,
     private readonly all: Projection[],
     private readonly logger: Logger,
-    /**
-     * Called after a pass that committed projection rows. While the pass ran, its transaction hid
-     * events committed meanwhile from log readers, which should look again now.
-     */
-    private readonly onCommitted: () => void = () => {},
-    /**
-     * Passes start at least this far apart: under load, one pass folds everything appended since
-     * the last (a few statements per projection) instead of one pass per commit.
-     */
-    private readonly minIntervalMs = 0,
+    private readonly options: ProjectionWorkerOptions = {},
   ) {}
 
   wake(): Promise<void> {
@@ -115,8 +130,10 @@ export class ProjectionWorker {
     this.running = (async () => {
       let blocked = false
       do {
-        const wait = this.lastPassAt + this.minIntervalMs - Date.now()
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        const wait = this.lastPassAt + (this.options.minIntervalMs ?? 0) - Date.now()
+        if (wait > 0) await sleep(wait)
+        const deferUntil = Date.now() + MAX_DEFER_MS
+        while (this.options.backlog?.() && Date.now() < deferUntil) await sleep(DEFER_POLL_MS)
         this.lastPassAt = Date.now()
         this.again = false
         blocked = false
@@ -124,7 +141,7 @@ export class ProjectionWorker {
           try {
             const pass = await projectToEnd(this.db, projection)
             blocked = pass.blocked || blocked
-            if (pass.total > 0) this.onCommitted()
+            if (pass.total > 0) this.options.onCommitted?.()
           } catch (err) {
             this.logger.warn({ err, projection: projection.name }, 'projection failed; will retry on the next wake-up')
           }
