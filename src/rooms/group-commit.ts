@@ -1,7 +1,7 @@
 import type { Db } from '../db/database'
 import { ConcurrencyError, type StoredEvent } from '../event-store'
 import type { Logger } from '../logger'
-import { writeRoomBatch, type RoomWrite, type WrittenRow } from './room-writes.repository'
+import { notify, writeRoomBatch, type RoomWrite, type WrittenRow } from './room-writes.repository'
 
 export interface GroupCommitOptions {
   db: Db
@@ -14,8 +14,19 @@ export interface GroupCommitOptions {
   maxBatch?: number
   /** Commands waiting that make a full enough batch to send at once, without waiting for the end of this turn. */
   flushAt?: number
-  /** A channel each statement NOTIFYs when it wrote events (see writeRoomBatch). */
-  announce?: string
+  /** Wake other processes' log readers: see {@link Announce}. */
+  announce?: Announce
+}
+
+/**
+ * A statement NOTIFYs `channel` when it wrote events (see writeRoomBatch), at most one every
+ * `everyMs`: log readers read at most that often anyway, and each NOTIFY costs a wake-up of every
+ * listening connection. A commit that goes unannounced is announced by a NOTIFY of its own
+ * `everyMs` later, unless a statement committed since has carried one.
+ */
+export interface Announce {
+  channel: string
+  everyMs: number
 }
 
 interface Pending {
@@ -34,8 +45,12 @@ const RETRYABLE = new Set(['40P01', '40001'])
  * only after the statement holding its write has committed.
  */
 export class GroupCommitter {
-  readonly stats = { batches: 0, writes: 0 }
+  readonly stats = { batches: 0, writes: 0, announced: 0 }
   private readonly queue: Pending[] = []
+  /** When the last NOTIFY was sent (in a statement or alone), and when a commit last went without one. */
+  private lastAnnouncedAt = -Infinity
+  private owedSince?: number
+  private trailing?: NodeJS.Timeout
   private inFlight = 0
   private scheduled = false
   private readonly writers: number
@@ -103,8 +118,11 @@ export class GroupCommitter {
 
   private async run(batch: Pending[]): Promise<void> {
     let written: Map<string, WrittenRow[]>
+    const announce = this.announceNow()
     try {
-      written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs, this.options.announce)
+      written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs, announce)
+      if (announce) this.owedSince = undefined
+      else if (this.options.announce && written.size > 0) this.owe()
     } catch (error) {
       const code = (error as { code?: string }).code
       if (code && RETRYABLE.has(code)) {
@@ -130,5 +148,29 @@ export class GroupCommitter {
       }
       resolve(rows.map((row, i) => ({ ...row, type: write.events[i]!.type, data: write.events[i]!.data, metadata: write.events[i]!.metadata ?? {} })))
     }
+  }
+
+  /** The channel this statement NOTIFYs, if one is due. */
+  private announceNow(): string | undefined {
+    const announce = this.options.announce
+    if (!announce || performance.now() - this.lastAnnouncedAt < announce.everyMs) return undefined
+    this.lastAnnouncedAt = performance.now()
+    this.stats.announced++
+    return announce.channel
+  }
+
+  /** A commit went unannounced: NOTIFY alone `everyMs` from now, if no statement has by then. */
+  private owe(): void {
+    this.owedSince ??= performance.now()
+    if (this.trailing) return
+    this.trailing = setTimeout(() => {
+      this.trailing = undefined
+      if (this.owedSince === undefined) return
+      this.owedSince = undefined
+      this.lastAnnouncedAt = performance.now()
+      this.stats.announced++
+      notify(this.options.db, this.options.announce!.channel, this.options.node).catch((err: unknown) => this.options.logger.debug({ err }, 'notify failed'))
+    }, this.options.announce!.everyMs)
+    this.trailing.unref()
   }
 }

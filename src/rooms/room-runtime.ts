@@ -20,7 +20,7 @@ import {
 } from '../../machines/interview-room'
 import { applyStored, dataOf, eventOf, roomStream } from './room-facts.schema'
 import { findRoomStatus } from './room.repository'
-import { GroupCommitter } from './group-commit'
+import { GroupCommitter, type Announce } from './group-commit'
 import { findIdempotencyRecord, IDEMPOTENCY_KEY_CONSTRAINT, IDEMPOTENCY_TTL_HOURS, insertIdempotencyRecord, type IdempotencyRecord, type StoredAnswer } from './idempotency.repository'
 
 export interface LoadedRoom {
@@ -76,8 +76,8 @@ export interface RoomRuntimeOptions {
   leaseGraceMs?: number
   /** Group-commit statements in flight at once (1 on the embedded database: it has one connection). */
   writers?: number
-  /** A channel every write NOTIFYs in its own statement, for log readers in other processes. */
-  announce?: string
+  /** NOTIFY this channel from the writes' statements, for log readers in other processes (see Announce). */
+  announce?: Announce
 }
 
 /**

@@ -1,9 +1,15 @@
 import { expect } from 'chai'
+import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { CHANNEL, EventNotifier } from '../../src/event-store/notifier'
+import { GroupCommitter } from '../../src/rooms/group-commit'
+import type { RoomWrite } from '../../src/rooms/room-writes.repository'
+import { roomStream } from '../../src/rooms/room-facts.schema'
 import { ctx } from '../support/context'
 import { realPostgresUrl } from '../support/database'
-import { quietLogger } from '../support/runtime'
+import { newUser } from '../support/http'
+import { newRoomId, quietLogger } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { sleep, waitFor } from './live.fixtures'
 
@@ -37,6 +43,49 @@ describe('EventNotifier across processes (PostgreSQL)', () => {
     } finally {
       await a.notifier.close()
       await b.notifier.close()
+    }
+  })
+})
+
+/** The first fact of a new room (a problem_injected at version 1), with the status row it implies. */
+function firstWrite(ownerId: string): RoomWrite {
+  const roomId = newRoomId()
+  const now = new Date()
+  return {
+    roomId,
+    streamId: roomStream(roomId),
+    expectedVersion: 0,
+    events: [{ type: 'problem_injected', data: { problem_id: randomUUID(), problem_text: 'p', problem_type: null, difficulty: null, at: now.toISOString() } }],
+    status: { room_id: roomId, owner_id: ownerId, session_id: randomUUID(), title: 't', state: 'ready', current_sequence: 1, deadline: null, version: 1, snapshot: {}, opened_at: now, updated_at: now },
+    timers: [],
+  }
+}
+
+describe('group-commit statements announcing to other processes (PostgreSQL)', () => {
+  before(function () {
+    skipUnless(this, realPostgresUrl, 'needs LISTEN/NOTIFY on a real PostgreSQL (set TEST_DATABASE_URL)')
+  })
+
+  it('NOTIFY at most once per interval, and announce the commits left without one an interval later', async () => {
+    const channel = `mi_test_${randomUUID().replace(/-/g, '')}`
+    const listener = new pg.Client({ connectionString: ctx().config.DATABASE_URL })
+    const heard: Array<{ payload?: string; at: number }> = []
+    listener.on('notification', (msg) => heard.push({ payload: msg.payload, at: Date.now() }))
+    await listener.connect()
+    await listener.query(`listen ${channel}`)
+    try {
+      const user = await newUser('announce')
+      const committer = new GroupCommitter({ db: ctx().database.db, logger: quietLogger, node: 'node-a', leaseGraceMs: 500, announce: { channel, everyMs: 1_000 } })
+      const started = Date.now()
+      for (let i = 0; i < 5; i++) await committer.write(firstWrite(user.id))
+      expect(Date.now() - started, 'five writes took less than the interval').to.be.below(1_000)
+      await waitFor(() => heard.length >= 2, 5_000, 'the late announcement')
+      await sleep(1_200)
+      expect(heard.map((h) => h.payload)).to.deep.equal(['node-a', 'node-a'])
+      expect(heard[1]!.at - heard[0]!.at).to.be.at.least(900)
+      expect(committer.stats).to.include({ batches: 5, announced: 2 })
+    } finally {
+      await listener.end()
     }
   })
 })
