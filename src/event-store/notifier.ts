@@ -17,13 +17,17 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
 
   /**
    * `channels`: more channels to LISTEN on over the same connection; their notifications are emitted as `message`.
-   * `node`: this process's name; a NOTIFY on {@link CHANNEL} with it as payload came from this
+   * `node`: this process's name; a NOTIFY on the events channel with it as payload came from this
    * process's own write (see writeRoomBatch), whose events it delivered itself, so it wakes nobody.
+   * `channel`: the events channel, {@link CHANNEL} unless a test wants one of its own.
    */
-  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger; channels?: string[]; node?: string }) {
+  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger; channels?: string[]; node?: string; channel?: string }) {
     super()
     this.setMaxListeners(100)
+    this.channel = options.channel ?? CHANNEL
   }
+
+  private readonly channel: string
 
   /** Starts listening (real PostgreSQL only); resolves once the first LISTEN is in place or has failed. */
   async start(): Promise<void> {
@@ -41,7 +45,7 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
     this.notifyPending = true
     setImmediate(() => {
       this.notifyPending = false
-      this.options.pool!.query(`select pg_notify('${CHANNEL}', '')`).catch((err) => this.options.logger.debug({ err }, 'notify failed'))
+      this.options.pool!.query('select pg_notify($1, $2)', [this.channel, '']).catch((err) => this.options.logger.debug({ err }, 'notify failed'))
     })
   }
 
@@ -56,7 +60,7 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.url, application_name: 'mock-interview-api listener' })
     client.on('notification', (msg) => {
-      if (msg.channel !== CHANNEL) this.emit('message', msg.channel, msg.payload ?? '')
+      if (msg.channel !== this.channel) this.emit('message', msg.channel, msg.payload ?? '')
       else if (!this.options.node || msg.payload !== this.options.node) this.emit('wake')
     })
     client.on('error', (err) => {
@@ -66,7 +70,7 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
     client.on('end', () => this.reconnect(client))
     try {
       await client.connect()
-      for (const channel of [CHANNEL, ...(this.options.channels ?? [])]) await client.query(`listen ${channel}`)
+      for (const channel of [this.channel, ...(this.options.channels ?? [])]) await client.query(`listen ${channel}`)
       if (this.closed) return void (await client.end())
       this.listener = client
       this.listening = true

@@ -121,8 +121,11 @@ export class GroupCommitter {
     const announce = this.announceNow()
     try {
       written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs, announce)
-      if (announce) this.owedSince = undefined
-      else if (this.options.announce && written.size > 0) this.owe()
+      // The statement NOTIFYs only if it wrote something (a batch whose commands all lost their race does not).
+      if (written.size > 0) {
+        if (announce) this.owedSince = undefined
+        else if (this.options.announce) this.owe()
+      }
     } catch (error) {
       const code = (error as { code?: string }).code
       if (code && RETRYABLE.has(code)) {

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { CHANNEL, EventNotifier } from '../../src/event-store/notifier'
+import { EventNotifier } from '../../src/event-store/notifier'
 import { GroupCommitter } from '../../src/rooms/group-commit'
 import type { RoomWrite } from '../../src/rooms/room-writes.repository'
 import { roomStream } from '../../src/rooms/room-facts.schema'
@@ -13,16 +13,19 @@ import { newRoomId, quietLogger } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { sleep, waitFor } from './live.fixtures'
 
-/** A listening notifier for process `node` that counts its wake-ups. */
-async function listeningAs(node: string) {
-  const notifier = new EventNotifier({ url: ctx().config.DATABASE_URL, logger: quietLogger, node })
+/** A channel of the test's own: the suite's service NOTIFYs the events channel whenever it commits. */
+const testChannel = () => `mi_test_${randomUUID().replace(/-/g, '')}`
+
+/** A notifier listening on `channel` for process `node`, that counts its wake-ups. */
+async function listeningAs(channel: string, node: string) {
+  const notifier = new EventNotifier({ url: ctx().config.DATABASE_URL, logger: quietLogger, node, channel })
   await notifier.start()
   const counted = { wakes: 0, notifier }
   notifier.on('wake', () => counted.wakes++)
   return counted
 }
 
-const notify = (payload: string) => sql`select pg_notify(${CHANNEL}, ${payload})`.execute(ctx().database.db)
+const notify = (channel: string, payload: string) => sql`select pg_notify(${channel}, ${payload})`.execute(ctx().database.db)
 
 describe('EventNotifier across processes (PostgreSQL)', () => {
   before(function () {
@@ -30,13 +33,14 @@ describe('EventNotifier across processes (PostgreSQL)', () => {
   })
 
   it("wakes other processes' readers for a process's own write, and not that process's (it delivered its events itself)", async () => {
-    const a = await listeningAs('node-a')
-    const b = await listeningAs('node-b')
+    const channel = testChannel()
+    const a = await listeningAs(channel, 'node-a')
+    const b = await listeningAs(channel, 'node-b')
     try {
-      await notify('node-a')
+      await notify(channel, 'node-a')
       await waitFor(async () => b.wakes === 1, 5_000, 'process b to be woken')
       // Both listen on the same server: had a's notification woken a, it would have by now.
-      await notify('')
+      await notify(channel, '')
       await waitFor(async () => a.wakes === 1 && b.wakes === 2, 5_000, 'both to be woken by an unsigned notification')
       await sleep(100)
       expect({ a: a.wakes, b: b.wakes }).to.deep.equal({ a: 1, b: 2 })
@@ -67,7 +71,7 @@ describe('group-commit statements announcing to other processes (PostgreSQL)', (
   })
 
   it('NOTIFY at most once per interval, and announce the commits left without one an interval later', async () => {
-    const channel = `mi_test_${randomUUID().replace(/-/g, '')}`
+    const channel = testChannel()
     const listener = new pg.Client({ connectionString: ctx().config.DATABASE_URL })
     const heard: Array<{ payload?: string; at: number }> = []
     listener.on('notification', (msg) => heard.push({ payload: msg.payload, at: Date.now() }))
