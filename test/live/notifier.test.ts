@@ -39,7 +39,7 @@ describe('EventNotifier across processes (PostgreSQL)', () => {
     try {
       await notify(channel, 'node-a')
       await waitFor(async () => b.wakes === 1, 5_000, 'process b to be woken')
-      // Both listen on the same server: had a's notification woken a, it would have by now.
+      // Notifications on a channel arrive in order: once a has the unsigned one, it has had its own too.
       await notify(channel, '')
       await waitFor(async () => a.wakes === 1 && b.wakes === 2, 5_000, 'both to be woken by an unsigned notification')
       await sleep(100)
