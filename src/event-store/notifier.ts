@@ -13,6 +13,7 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
   private notifyPending = false
   private closed = false
   private reconnectDelayMs = 250
+  private readonly channel: string
   listening = false
 
   /**
@@ -26,8 +27,6 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
     this.setMaxListeners(100)
     this.channel = options.channel ?? CHANNEL
   }
-
-  private readonly channel: string
 
   /** Starts listening (real PostgreSQL only); resolves once the first LISTEN is in place or has failed. */
   async start(): Promise<void> {

@@ -47,9 +47,9 @@ const RETRYABLE = new Set(['40P01', '40001'])
 export class GroupCommitter {
   readonly stats = { batches: 0, writes: 0, announced: 0 }
   private readonly queue: Pending[] = []
-  /** When the last NOTIFY was sent (in a statement or alone), and when a commit last went without one. */
+  /** When the last NOTIFY was sent (in a statement or alone); whether a commit since went without one. */
   private lastAnnouncedAt = -Infinity
-  private owedSince?: number
+  private owed = false
   private trailing?: NodeJS.Timeout
   private inFlight = 0
   private scheduled = false
@@ -123,7 +123,7 @@ export class GroupCommitter {
       written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs, announce)
       // The statement NOTIFYs only if it wrote something (a batch whose commands all lost their race does not).
       if (written.size > 0) {
-        if (announce) this.owedSince = undefined
+        if (announce) this.owed = false
         else if (this.options.announce) this.owe()
       }
     } catch (error) {
@@ -157,21 +157,24 @@ export class GroupCommitter {
   private announceNow(): string | undefined {
     const announce = this.options.announce
     if (!announce || performance.now() - this.lastAnnouncedAt < announce.everyMs) return undefined
+    this.announced()
+    return announce.channel
+  }
+
+  private announced(): void {
     this.lastAnnouncedAt = performance.now()
     this.stats.announced++
-    return announce.channel
   }
 
   /** A commit went unannounced: NOTIFY alone `everyMs` from now, if no statement has by then. */
   private owe(): void {
-    this.owedSince ??= performance.now()
+    this.owed = true
     if (this.trailing) return
     this.trailing = setTimeout(() => {
       this.trailing = undefined
-      if (this.owedSince === undefined) return
-      this.owedSince = undefined
-      this.lastAnnouncedAt = performance.now()
-      this.stats.announced++
+      if (!this.owed) return
+      this.owed = false
+      this.announced()
       notify(this.options.db, this.options.announce!.channel, this.options.node).catch((err: unknown) => this.options.logger.debug({ err }, 'notify failed'))
     }, this.options.announce!.everyMs)
     this.trailing.unref()

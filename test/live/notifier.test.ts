@@ -4,12 +4,10 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { EventNotifier } from '../../src/event-store/notifier'
 import { GroupCommitter } from '../../src/rooms/group-commit'
-import type { RoomWrite } from '../../src/rooms/room-writes.repository'
-import { roomStream } from '../../src/rooms/room-facts.schema'
 import { ctx } from '../support/context'
 import { realPostgresUrl } from '../support/database'
 import { newUser } from '../support/http'
-import { newRoomId, quietLogger } from '../support/runtime'
+import { injectWrite, newRoomId, quietLogger } from '../support/runtime'
 import { skipUnless } from '../support/skip'
 import { sleep, waitFor } from './live.fixtures'
 
@@ -51,20 +49,6 @@ describe('EventNotifier across processes (PostgreSQL)', () => {
   })
 })
 
-/** The first fact of a new room (a problem_injected at version 1), with the status row it implies. */
-function firstWrite(ownerId: string): RoomWrite {
-  const roomId = newRoomId()
-  const now = new Date()
-  return {
-    roomId,
-    streamId: roomStream(roomId),
-    expectedVersion: 0,
-    events: [{ type: 'problem_injected', data: { problem_id: randomUUID(), problem_text: 'p', problem_type: null, difficulty: null, at: now.toISOString() } }],
-    status: { room_id: roomId, owner_id: ownerId, session_id: randomUUID(), title: 't', state: 'ready', current_sequence: 1, deadline: null, version: 1, snapshot: {}, opened_at: now, updated_at: now },
-    timers: [],
-  }
-}
-
 describe('group-commit statements announcing to other processes (PostgreSQL)', () => {
   before(function () {
     skipUnless(this, realPostgresUrl, 'needs LISTEN/NOTIFY on a real PostgreSQL (set TEST_DATABASE_URL)')
@@ -81,7 +65,7 @@ describe('group-commit statements announcing to other processes (PostgreSQL)', (
       const user = await newUser('announce')
       const committer = new GroupCommitter({ db: ctx().database.db, logger: quietLogger, node: 'node-a', leaseGraceMs: 500, announce: { channel, everyMs: 1_000 } })
       const started = Date.now()
-      for (let i = 0; i < 5; i++) await committer.write(firstWrite(user.id))
+      for (let i = 0; i < 5; i++) await committer.write(injectWrite(newRoomId(), user.id, 0))
       expect(Date.now() - started, 'five writes took less than the interval').to.be.below(1_000)
       await waitFor(() => heard.length >= 2, 5_000, 'the late announcement')
       await sleep(1_200)

@@ -3,25 +3,12 @@ import { randomUUID } from 'node:crypto'
 import { readStream } from '../../src/event-store'
 import { findRoomStatus } from '../../src/rooms/room.repository'
 import { roomStream } from '../../src/rooms/room-facts.schema'
-import { writeRoomBatch, type RoomWrite } from '../../src/rooms/room-writes.repository'
+import { writeRoomBatch } from '../../src/rooms/room-writes.repository'
 import { ctx } from '../support/context'
 import { newUser } from '../support/http'
-import { newRoomId, newRuntime, openCommand, phase } from '../support/runtime'
+import { injectWrite, newRoomId, newRuntime, openCommand, phase } from '../support/runtime'
 
 const db = () => ctx().database.db
-
-/** A write of one problem_injected fact at `expectedVersion`, with the status row it implies. */
-function injectWrite(roomId: string, ownerId: string, expectedVersion: number): RoomWrite {
-  const now = new Date()
-  return {
-    roomId,
-    streamId: roomStream(roomId),
-    expectedVersion,
-    events: [{ type: 'problem_injected', data: { problem_id: randomUUID(), problem_text: 'p', problem_type: null, difficulty: null, at: now.toISOString() } }],
-    status: { room_id: roomId, owner_id: ownerId, session_id: randomUUID(), title: 't', state: 'ready', current_sequence: 1, deadline: null, version: expectedVersion + 1, snapshot: { marker: expectedVersion + 1 }, opened_at: now, updated_at: now },
-    timers: [],
-  }
-}
 
 describe('group commit of room writes', () => {
   before(() => ctx().service.timers.stop())

@@ -4,6 +4,8 @@ import { systemClock } from '../../src/clock'
 import { RoomRuntime } from '../../src/rooms/room-runtime'
 import { TimerScheduler } from '../../src/rooms/timer-scheduler'
 import type { Phase, RoomCommand } from '../../machines/interview-room'
+import type { RoomWrite } from '../../src/rooms/room-writes.repository'
+import { roomStream } from '../../src/rooms/room-facts.schema'
 import { ctx } from './context'
 
 export const quietLogger = createLogger({ LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' })
@@ -33,3 +35,16 @@ export function openCommand(roomId: string, ownerId: string, phases: Phase[], wa
 export const newRoomId = () => `rt-${randomUUID().slice(0, 12)}`
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A write of one problem_injected fact at `expectedVersion`, with the status row it implies. */
+export function injectWrite(roomId: string, ownerId: string, expectedVersion: number): RoomWrite {
+  const now = new Date()
+  return {
+    roomId,
+    streamId: roomStream(roomId),
+    expectedVersion,
+    events: [{ type: 'problem_injected', data: { problem_id: randomUUID(), problem_text: 'p', problem_type: null, difficulty: null, at: now.toISOString() } }],
+    status: { room_id: roomId, owner_id: ownerId, session_id: randomUUID(), title: 't', state: 'ready', current_sequence: 1, deadline: null, version: expectedVersion + 1, snapshot: { marker: expectedVersion + 1 }, opened_at: now, updated_at: now },
+    timers: [],
+  }
+}
