@@ -67,8 +67,11 @@ export async function notify(db: Db, channel: string, node: string): Promise<voi
  * commands one by one, only that command fails, and the runtime then answers the stored answer.
  */
 export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, leaseGraceMs: number, announce?: string): Promise<Map<string, WrittenRow[]>> {
-  // Each list goes as ONE json parameter, read back with json_to_recordset: one JSON.stringify in
-  // place of a PostgreSQL array literal (escaped element by element) per column.
+  // Each list goes as ONE jsonb parameter, read back with jsonb_to_recordset: one JSON.stringify in
+  // place of a PostgreSQL array literal (escaped element by element) per column. jsonb, not json:
+  // the text is parsed once, and the jsonb columns (snapshot, data, metadata) are taken from it as
+  // they are; json_to_recordset would parse each of them again (about 10 µs a row). The stored
+  // answers stay json, so their bytes are kept exactly as first sent.
   const cmd = writes.map((w, i) => {
     const r = w.status
     return {
@@ -82,12 +85,12 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
   const keys = writes.flatMap((w, i) => (w.idempotency ? [{ ord: i + 1, user_id: w.idempotency.userId, key: w.idempotency.key, fingerprint: w.idempotency.fingerprint, status: w.idempotency.status, body: w.idempotency.body }] : []))
   const result = await sql<WrittenRow>`${sql.raw(PREPARE)}
     with cmd as (
-      select * from json_to_recordset(${JSON.stringify(cmd)}::json)
+      select * from jsonb_to_recordset(${JSON.stringify(cmd)}::jsonb)
              as c(ord int, room_id text, stream_id text, expected int, owner_id uuid, session_id uuid, title text, state text, current_sequence int,
                   deadline timestamptz, version int, snapshot jsonb, opened_at timestamptz, updated_at timestamptz, periodic jsonb, periodic_at timestamptz)
     ),
     ev as (
-      select * from json_to_recordset(${JSON.stringify(events)}::json) as e(ord int, n int, type text, data jsonb, metadata jsonb)
+      select * from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(ord int, n int, type text, data jsonb, metadata jsonb)
     ),
     heads as (
       insert into events (stream_id, stream_position, type, data, metadata)
@@ -114,7 +117,7 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
             version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at
     ),
     tm as (
-      select * from json_to_recordset(${JSON.stringify(timers)}::json) as t(ord int, kind text, sequence int, due_at timestamptz)
+      select * from jsonb_to_recordset(${JSON.stringify(timers)}::jsonb) as t(ord int, kind text, sequence int, due_at timestamptz)
     ),
     armed as (
       insert into room_timers (room_id, kind, sequence, due_at, leased_by, lease_until)
