@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
@@ -16,7 +16,7 @@ export interface BenchProcess {
   output: string[]
   /** Resident set size now, in bytes (VmRSS of /proc/<pid>/status). */
   rss(): number
-  /** SIGKILL, then waits for the exit. */
+  /** SIGTERM (a profiler started by BENCH_SERVICE_NODE_ARGS writes its file), SIGKILL after 5 s; waits for the exit. */
   kill(): Promise<void>
 }
 
@@ -34,6 +34,33 @@ export function readRss(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   if (!match) throw new Error(`no VmRSS for process ${pid}`)
   return Number(match[1]) * 1024
+}
+
+/** CPU seconds (user + system) of one task's /proc stat line. */
+function cpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/**
+ * CPU seconds a process has used so far: its main thread, and all its other threads together
+ * (V8's compiler and GC helpers, libuv's pool). The others stay busy while V8 still compiles the
+ * code a new load made hot.
+ */
+export function threadCpu(pid: number): { main: number; background: number } {
+  let main = 0
+  let background = 0
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let seconds: number
+    try {
+      seconds = cpuSeconds(readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8'))
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    if (Number(task) === pid) main = seconds
+    else background += seconds
+  }
+  return { main, background }
 }
 
 /**
@@ -54,7 +81,12 @@ async function startNode(args: string[], env: Record<string, string>, readyPath:
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      const forced = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(forced)
+    }
     await exited
   }
   const started = performance.now()
@@ -73,13 +105,16 @@ async function startNode(args: string[], env: Record<string, string>, readyPath:
 
 /**
  * The node arguments of `npm start` (package.json's start script, `node <flags> --import tsx
- * src/server.ts`), so the bench runs the service exactly as production starts it, V8 flags included.
+ * src/server.ts`), so the bench runs the service exactly as production starts it, V8 flags included;
+ * BENCH_SERVICE_NODE_ARGS goes before them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+ * the service: the profile is written when the bench stops it).
  */
 function startScriptArguments(): string[] {
   const start = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
   const [command, ...args] = start.trim().split(/\s+/)
   if (command !== 'node' || args[args.length - 1] !== 'src/server.ts') throw new Error(`the start script must be \`node … src/server.ts\`, got \`${start}\``)
-  return args
+  const extra = process.env.BENCH_SERVICE_NODE_ARGS?.trim()
+  return [...(extra ? extra.split(/\s+/) : []), ...args]
 }
 
 /**
