@@ -39,9 +39,11 @@ export async function notify(db: Db, channel: string, node: string): Promise<voi
 /**
  * Writes many rooms' commands in ONE statement (one round trip, one transaction): each command's
  * events, its room_status row, its timers and a due snapshot. Each command is fenced by its own
- * expected version: its first event goes in with `on conflict do nothing`, and only commands whose
- * first event went in write anything else, so a command that lost its race writes nothing while
- * the others commit. With `announce`, the statement also NOTIFYs that channel, with `node` as the
+ * expected version: its first event goes in at that version + 1 with `on conflict do nothing`, and
+ * only commands whose first event went in write anything else, so a command that lost its race
+ * writes nothing while the others commit. The unique (stream_id, stream_position) alone finds the
+ * lost race, with no look at the stream's head first: an expected version only ever comes from the
+ * store, so it is never ahead of the head, and a head that moved on holds that position already. With `announce`, the statement also NOTIFYs that channel, with `node` as the
  * payload, when it wrote any event: delivered on commit, so log readers in other processes wake
  * with no statement of their own (this process delivers its own events without reading them back).
  * Returns the events written, grouped by stream; a stream missing from the
@@ -96,7 +98,6 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
       insert into events (stream_id, stream_position, type, data, metadata)
       select c.stream_id, c.expected + 1, e.type, e.data, e.metadata
         from cmd c join ev e on e.ord = c.ord and e.n = 1
-       where (select coalesce(max(stream_position), 0) from events x where x.stream_id = c.stream_id) = c.expected
        order by c.stream_id
       on conflict (stream_id, stream_position) do nothing
       returning stream_id, global_position, stream_position, transaction_id, recorded_at
