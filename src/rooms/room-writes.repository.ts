@@ -43,19 +43,21 @@ export async function notify(db: Db, channel: string, node: string): Promise<voi
  * only commands whose first event went in write anything else, so a command that lost its race
  * writes nothing while the others commit. The unique (stream_id, stream_position) alone finds the
  * lost race, with no look at the stream's head first: an expected version only ever comes from the
- * store, so it is never ahead of the head, and a head that moved on holds that position already. With `announce`, the statement also NOTIFYs that channel, with `node` as the
- * payload, when it wrote any event: delivered on commit, so log readers in other processes wake
- * with no statement of their own (this process delivers its own events without reading them back).
- * Returns the events written, grouped by stream; a stream missing from the
- * answer lost its race (a ConcurrencyError for that command alone).
+ * store, so it is never ahead of the head, and a head that moved on holds that position already.
+ * With `announce`, the statement also NOTIFYs that channel, with `node` as the payload, when it
+ * wrote any event: delivered on commit, so log readers in other processes wake with no statement
+ * of their own (this process delivers its own events without reading them back). Returns the
+ * events written, grouped by stream; a stream missing from the answer lost its race (a
+ * ConcurrencyError for that command alone).
  *
- * At most one command per room: two commands for one room in one statement would both pass the
- * version check. Rows are inserted in stream order, so two concurrent batches take the unique
+ * At most one command per room: the statement matches each command to the head it wrote by stream,
+ * so two commands for one room would take each other's rows. Rows are inserted in stream order, so two concurrent batches take the unique
  * key's locks in the same order and cannot deadlock on each other.
  *
  * Seam for one more row per command written with its facts (an idempotency record, say): give
  * RoomWrite an optional field, add a list of its rows keyed by `ord` (the command's 1-based
- * position in `writes`), read in SQL with json_to_recordset like the others, and one more CTE
+ * position in `writes`), read in SQL with jsonb_to_recordset like the others (json_to_recordset
+ * where the row's json must keep its bytes, as the stored answers do), and one more CTE
  * inserting `… from won w join <rows> r on r.ord = w.ord`: the row then commits exactly when the
  * command's facts do, in the same statement. Prefer `on conflict do nothing` and a `returning` the
  * caller checks; a row that violates a constraint fails the whole statement, and GroupCommitter
