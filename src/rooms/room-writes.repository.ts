@@ -51,8 +51,8 @@ export async function notify(db: Db, channel: string, node: string): Promise<voi
  * ConcurrencyError for that command alone).
  *
  * At most one command per room: the statement matches each command to the head it wrote by stream,
- * so two commands for one room would take each other's rows. Rows are inserted in stream order, so two concurrent batches take the unique
- * key's locks in the same order and cannot deadlock on each other.
+ * so two commands for one room would take each other's rows. Rows are inserted in stream order, so
+ * two concurrent batches take the unique key's locks in the same order and cannot deadlock.
  *
  * Seam for one more row per command written with its facts (an idempotency record, say): give
  * RoomWrite an optional field, add a list of its rows keyed by `ord` (the command's 1-based
