@@ -4,7 +4,9 @@
  * INSERTs into a table of the events' shape (bench/lib-raw-insert.ts, as bench:append) at the same
  * concurrency, in alternating rounds of one run. Then N connections all on ONE room (problems
  * injected; on PostgreSQL split over two service processes, so appends conflict and are retried):
- * no 5xx, no 409 from our own retries, and the versions answered form a gapless stream.
+ * no 5xx, no 409 from our own retries, and the versions answered form a gapless stream. Beside each
+ * HTTP figure: the CPU a command took in the service process and in a local PostgreSQL server
+ * (from /proc, over the HTTP rounds), steadier from run to run than the rates themselves.
  *
  *   BENCH_DATABASE_URL / TEST_DATABASE_URL  PostgreSQL server to use (a scratch database is made on it); unset: embedded PGlite
  *   BENCH_FULL=1         longer runs (12 s measured per target and concurrency instead of 6)
@@ -20,7 +22,7 @@ import autocannon from 'autocannon'
 import { benchUser, call } from './lib-api'
 import { openBenchDatabase } from './lib-database'
 import { createRawTable, load, rawOp, Tally, type Measurement } from './lib-raw-insert'
-import { startService, threadCpu, type BenchProcess } from './lib-sse-process'
+import { postgresCpu, startService, threadCpu, type BenchProcess } from './lib-sse-process'
 import { fmt, round, sleep } from './lib-stats'
 import { benchDatabaseUrl, envNumber, printResult } from './support'
 
@@ -41,13 +43,16 @@ const phases = [1, 2].map((sequence) => ({ sequence, question_id: `q${sequence}`
 interface HttpTally {
   requests: number
   seconds: number
+  /** CPU seconds the service process used during the rounds, and the local PostgreSQL server's processes. */
+  serviceCpu: number
+  postgresCpu: number
   /** Per round: autocannon's p50 and p99 (ms) and its request count. */
   rounds: { p50: number; p99: number; requests: number }[]
   statuses: Map<number, number>
   codes: Map<string, number>
 }
 
-const newHttpTally = (): HttpTally => ({ requests: 0, seconds: 0, rounds: [], statuses: new Map(), codes: new Map() })
+const newHttpTally = (): HttpTally => ({ requests: 0, seconds: 0, serviceCpu: 0, postgresCpu: 0, rounds: [], statuses: new Map(), codes: new Map() })
 const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1)
 
 /** Notes every answer's status, and the error code of every non-2xx answer. */
@@ -96,6 +101,12 @@ async function openRooms(url: string, token: string, count: number, start: boole
     if (start) await call(url, 'POST', `/api/interview/${room_id}/timer/start`, undefined, token)
   }
   return rooms
+}
+
+/** CPU seconds the service process has used so far, all its threads. */
+function serviceCpu(service: BenchProcess): number {
+  const { main, background } = threadCpu(service.pid)
+  return main + background
 }
 
 /**
@@ -158,7 +169,10 @@ async function main(): Promise<void> {
         const runHttp = async () => {
           await sleep(300) // the last commands of the previous round are answered to nobody
           await ensureRunning(service.url, token, mine)
+          const before = { service: serviceCpu(service), postgres: postgresCpu() }
           await loadHttp(service.url, token, connections, DURATION_S / ROUNDS, pauseResume(http, mine), http)
+          http.serviceCpu += serviceCpu(service) - before.service
+          http.postgresCpu += postgresCpu() - before.postgres
         }
         if (r % 2 === 0) await runRaw().then(runHttp)
         else await runHttp().then(runRaw)
@@ -171,6 +185,8 @@ async function main(): Promise<void> {
       console.log(`${`raw INSERT (pg pool, ${connections}w)`.padEnd(34)}${fmt(rawM.perSecond).padStart(10)}${fmt(rawM.latency.p50, 2).padStart(10)}${fmt(rawM.latency.p99, 2).padStart(10)}${fmt(rawM.events).padStart(10)}`)
       console.log(`${`commands over HTTP (${connections}c)`.padEnd(34)}${fmt(httpM.perSecond).padStart(10)}${fmt(httpM.p50, 2).padStart(10)}${fmt(httpM.p99, 2).padStart(10)}${fmt(httpM.ok).padStart(10)}`)
       console.log(`  (HTTP p50: request-weighted mean of the rounds' p50; p99: the worst round's p99)`)
+      const perCommandMs = (seconds: number) => fmt((seconds * 1000) / Math.max(1, httpM.ok), 3)
+      console.log(`  CPU a command: the service ${perCommandMs(http.serviceCpu)} ms${onPostgres ? `, PostgreSQL ${perCommandMs(http.postgresCpu)} ms (its processes on this machine; 0 for a remote server)` : ''}`)
       if (problems.length) console.log(`PROBLEM: non-2xx answers: ${problems.join(', ')}`)
       const judged = onPostgres && connections >= 8
       const met = judged ? ratio >= TARGET_RATIO && problems.length === 0 : null

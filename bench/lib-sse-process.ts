@@ -64,6 +64,23 @@ export function threadCpu(pid: number): { main: number; background: number } {
 }
 
 /**
+ * CPU seconds used so far by the PostgreSQL server's processes on this machine (every process
+ * named `postgres`: the backends, the WAL writer, the checkpointer …); 0 when the server is not local.
+ */
+export function postgresCpu(): number {
+  let seconds = 0
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') seconds += cpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return seconds
+}
+
+/**
  * Starts `node <args>` from the repository root with `env` (PORT is chosen here) and resolves once
  * GET <url><readyPath> answers 200.
  */
@@ -81,13 +98,13 @@ async function startNode(args: string[], env: Record<string, string>, readyPath:
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const kill = async () => {
+    let forced: NodeJS.Timeout | undefined
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM')
-      const forced = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await exited
-      clearTimeout(forced)
+      forced = setTimeout(() => child.kill('SIGKILL'), 5_000)
     }
     await exited
+    clearTimeout(forced)
   }
   const started = performance.now()
   for (;;) {
