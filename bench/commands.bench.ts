@@ -18,11 +18,12 @@
  *   BENCH_ONE_ROOM_S     seconds of the one-room load (default 5)
  */
 import { randomUUID } from 'node:crypto'
+import { cpus } from 'node:os'
 import autocannon from 'autocannon'
 import { benchUser, call } from './lib-api'
 import { openBenchDatabase } from './lib-database'
 import { createRawTable, load, rawOp, Tally, type Measurement } from './lib-raw-insert'
-import { postgresCpu, startService, threadCpu, type BenchProcess } from './lib-sse-process'
+import { machineCpu, postgresCpu, startService, threadCpu, type BenchProcess } from './lib-sse-process'
 import { fmt, round, sleep } from './lib-stats'
 import { benchDatabaseUrl, envNumber, printResult } from './support'
 
@@ -43,16 +44,21 @@ const phases = [1, 2].map((sequence) => ({ sequence, question_id: `q${sequence}`
 interface HttpTally {
   requests: number
   seconds: number
-  /** CPU seconds the service process used during the rounds, and the local PostgreSQL server's processes. */
+  /**
+   * CPU seconds used during the rounds: the service process, the local PostgreSQL server's
+   * processes, this process (autocannon, the load generator), and the machine's idle cores.
+   */
   serviceCpu: number
   postgresCpu: number
+  clientCpu: number
+  idleCpu: number
   /** Per round: autocannon's p50 and p99 (ms) and its request count. */
   rounds: { p50: number; p99: number; requests: number }[]
   statuses: Map<number, number>
   codes: Map<string, number>
 }
 
-const newHttpTally = (): HttpTally => ({ requests: 0, seconds: 0, serviceCpu: 0, postgresCpu: 0, rounds: [], statuses: new Map(), codes: new Map() })
+const newHttpTally = (): HttpTally => ({ requests: 0, seconds: 0, serviceCpu: 0, postgresCpu: 0, clientCpu: 0, idleCpu: 0, rounds: [], statuses: new Map(), codes: new Map() })
 const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1)
 
 /** Notes every answer's status, and the error code of every non-2xx answer. */
@@ -101,6 +107,12 @@ async function openRooms(url: string, token: string, count: number, start: boole
     if (start) await call(url, 'POST', `/api/interview/${room_id}/timer/start`, undefined, token)
   }
   return rooms
+}
+
+/** CPU seconds this process (the load generator) has used so far. */
+function ownCpu(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
 }
 
 /** CPU seconds the service process has used so far, all its threads. */
@@ -169,10 +181,12 @@ async function main(): Promise<void> {
         const runHttp = async () => {
           await sleep(300) // the last commands of the previous round are answered to nobody
           await ensureRunning(service.url, token, mine)
-          const before = { service: serviceCpu(service), postgres: postgresCpu() }
+          const before = { service: serviceCpu(service), postgres: postgresCpu(), client: ownCpu(), idle: machineCpu().idle }
           await loadHttp(service.url, token, connections, DURATION_S / ROUNDS, pauseResume(http, mine), http)
           http.serviceCpu += serviceCpu(service) - before.service
           http.postgresCpu += postgresCpu() - before.postgres
+          http.clientCpu += ownCpu() - before.client
+          http.idleCpu += machineCpu().idle - before.idle
         }
         if (r % 2 === 0) await runRaw().then(runHttp)
         else await runHttp().then(runRaw)
@@ -186,7 +200,7 @@ async function main(): Promise<void> {
       console.log(`${`commands over HTTP (${connections}c)`.padEnd(34)}${fmt(httpM.perSecond).padStart(10)}${fmt(httpM.p50, 2).padStart(10)}${fmt(httpM.p99, 2).padStart(10)}${fmt(httpM.ok).padStart(10)}`)
       console.log(`  (HTTP p50: request-weighted mean of the rounds' p50; p99: the worst round's p99)`)
       const perCommandMs = (seconds: number) => fmt((seconds * 1000) / Math.max(1, httpM.ok), 3)
-      console.log(`  CPU a command: the service ${perCommandMs(http.serviceCpu)} ms${onPostgres ? `, PostgreSQL ${perCommandMs(http.postgresCpu)} ms (its processes on this machine; 0 for a remote server)` : ''}`)
+      console.log(`  CPU a command: the service ${perCommandMs(http.serviceCpu)} ms${onPostgres ? `, PostgreSQL ${perCommandMs(http.postgresCpu)} ms (its processes on this machine; 0 for a remote server)` : ''}, the load generator ${perCommandMs(http.clientCpu)} ms; the machine's cores were idle ${fmt(http.idleCpu / http.seconds, 2)} of ${cpus().length} meanwhile`)
       if (problems.length) console.log(`PROBLEM: non-2xx answers: ${problems.join(', ')}`)
       const judged = onPostgres && connections >= 8
       const met = judged ? ratio >= TARGET_RATIO && problems.length === 0 : null

@@ -36,10 +36,21 @@ export function readRss(pid: number): number {
   return Number(match[1]) * 1024
 }
 
+/** The fields of a /proc stat line after the command's name: [0] is the state, [1] the parent's pid. */
+const statFields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+
+const parentPid = (stat: string) => Number(statFields(stat)[1])
+
 /** CPU seconds (user + system) of one task's /proc stat line. */
 function cpuSeconds(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const fields = statFields(stat)
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** CPU seconds (user + system) of a process's children that have ended and been reaped. */
+function reapedCpuSeconds(stat: string): number {
+  const fields = statFields(stat)
+  return (Number(fields[13]) + Number(fields[14])) / 100
 }
 
 /**
@@ -65,19 +76,33 @@ export function threadCpu(pid: number): { main: number; background: number } {
 
 /**
  * CPU seconds used so far by the PostgreSQL server's processes on this machine (every process
- * named `postgres`: the backends, the WAL writer, the checkpointer …); 0 when the server is not local.
+ * named `postgres`: the backends, the WAL writer, the checkpointer …), those that have ended
+ * included (the postmaster's reaped children: a pool closes idle connections mid-round); 0 when
+ * the server is not local.
  */
 export function postgresCpu(): number {
   let seconds = 0
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') seconds += cpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      seconds += cpuSeconds(stat)
+      const isPostmaster = readFileSync(`/proc/${parentPid(stat)}/comm`, 'utf8').trim() !== 'postgres'
+      if (isPostmaster) seconds += reapedCpuSeconds(stat)
     } catch {
       // the process ended meanwhile
     }
   }
   return seconds
+}
+
+/** CPU seconds the whole machine has been busy and idle so far, summed over its cores (/proc/stat). */
+export function machineCpu(): { busy: number; idle: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks as number[]
+  const hz = 100 // USER_HZ, as cpuSeconds assumes
+  return { busy: (user! + nice! + system! + irq! + softirq! + steal!) / hz, idle: (idle! + iowait!) / hz }
 }
 
 /**

@@ -5,7 +5,12 @@ import type { EventNotifier } from './notifier'
 import { readAll } from './read'
 import { checkpointOf, START, type Checkpoint, type StoredEvent } from './types'
 
-const SETTLE_MS = 200
+/**
+ * After a wake-up a reader keeps looking, every SETTLE_POLL_MS for SETTLE_MS: a commit it was woken
+ * for may be hidden behind an older transaction still open, and is found once that ends, if it
+ * ends within SETTLE_MS. A writer whose transaction stays open longer wakes readers when it ends.
+ */
+export const SETTLE_MS = 200
 const SETTLE_POLL_MS = 25
 
 export type BatchHandler = (events: StoredEvent[]) => void | Promise<void>

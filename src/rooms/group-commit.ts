@@ -45,7 +45,7 @@ const RETRYABLE = new Set(['40P01', '40001'])
  * only after the statement holding its write has committed.
  */
 export class GroupCommitter {
-  readonly stats = { batches: 0, writes: 0, announced: 0 }
+  readonly stats = { batches: 0, writes: 0, announced: 0, announcedAlone: 0 }
   private readonly queue: Pending[] = []
   /** When the last NOTIFY was sent (in a statement or alone); whether a commit since went without one. */
   private lastAnnouncedAt = -Infinity
@@ -136,6 +136,9 @@ export class GroupCommitter {
         await Promise.all(batch.map((p) => this.run([p])))
       } else batch[0]!.reject(error)
       return
+    } finally {
+      // Commits the trailing NOTIFY left to this statement stay owed if it did not announce them.
+      if (this.owed) this.owe()
     }
     this.stats.batches++
     this.stats.writes += batch.length
@@ -166,17 +169,29 @@ export class GroupCommitter {
     this.stats.announced++
   }
 
-  /** A commit went unannounced: NOTIFY alone `everyMs` from now, if no statement has by then. */
+  /**
+   * A commit went unannounced: NOTIFY alone `everyMs` after the last NOTIFY, unless a statement
+   * carries one by then. Under a steady stream of commits, statements carry every NOTIFY.
+   */
   private owe(): void {
     this.owed = true
-    if (this.trailing) return
+    if (!this.trailing) this.armTrailing(this.options.announce!.everyMs)
+  }
+
+  private armTrailing(ms: number): void {
     this.trailing = setTimeout(() => {
       this.trailing = undefined
       if (!this.owed) return
+      const wait = this.lastAnnouncedAt + this.options.announce!.everyMs - performance.now()
+      if (wait > 0) return this.armTrailing(wait)
+      // A statement is in flight or about to go: the next one sent carries the NOTIFY (the
+      // interval is over), and the one ending first arms this again if the commits are still owed.
+      if (this.inFlight > 0 || this.queue.length > 0) return
       this.owed = false
       this.announced()
+      this.stats.announcedAlone++
       notify(this.options.db, this.options.announce!.channel, this.options.node).catch((err: unknown) => this.options.logger.debug({ err }, 'notify failed'))
-    }, this.options.announce!.everyMs)
+    }, ms)
     this.trailing.unref()
   }
 }

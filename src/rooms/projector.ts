@@ -87,10 +87,10 @@ export async function rebuildProjection(db: Db, projection: Projection): Promise
 
 export interface ProjectionWorkerOptions {
   /**
-   * Called after a pass that committed projection rows. While the pass ran, its transaction hid
-   * events committed meanwhile from log readers, which should look again now.
+   * Called after a pass that committed projection rows, with how long it ran (ms). While it ran,
+   * its transactions hid events committed meanwhile from log readers (see SETTLE_MS).
    */
-  onCommitted?: () => void
+  onCommitted?: (ranMs: number) => void
   /**
    * Passes start at least this far apart: under load, one pass folds everything appended since
    * the last (a few statements per projection) instead of one pass per commit.
@@ -139,9 +139,10 @@ export class ProjectionWorker {
         blocked = false
         for (const projection of this.all) {
           try {
+            const started = performance.now()
             const pass = await projectToEnd(this.db, projection)
             blocked = pass.blocked || blocked
-            if (pass.total > 0) this.options.onCommitted?.()
+            if (pass.total > 0) this.options.onCommitted?.(performance.now() - started)
           } catch (err) {
             this.logger.warn({ err, projection: projection.name }, 'projection failed; will retry on the next wake-up')
           }

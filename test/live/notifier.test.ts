@@ -71,9 +71,27 @@ describe('group-commit statements announcing to other processes (PostgreSQL)', (
       await sleep(1_200)
       expect(heard.map((h) => h.payload)).to.deep.equal(['node-a', 'node-a'])
       expect(heard[1]!.at - heard[0]!.at).to.be.at.least(900)
-      expect(committer.stats).to.include({ batches: 5, announced: 2 })
+      expect(committer.stats).to.include({ batches: 5, announced: 2, announcedAlone: 1 })
     } finally {
       await listener.end()
     }
+  })
+
+  it('under a steady stream of statements, the statements carry every NOTIFY: none goes alone until the stream stops', async () => {
+    const channel = testChannel()
+    const user = await newUser('announce-stream')
+    const committer = new GroupCommitter({ db: ctx().database.db, logger: quietLogger, node: 'node-a', leaseGraceMs: 500, writers: 2, announce: { channel, everyMs: 40 } })
+    // Four writers in a loop, each command for a room of its own: two statements are always in flight.
+    const until = Date.now() + 800
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (Date.now() < until) await committer.write(injectWrite(newRoomId(), user.id, 0))
+      }),
+    )
+    expect(committer.stats.announced, 'about one NOTIFY per interval').to.be.within(8, 24)
+    expect(committer.stats.announcedAlone, 'none alone while statements went on').to.equal(0)
+    // The last commits, if no statement carried a NOTIFY after them, are announced alone.
+    await sleep(200)
+    expect(committer.stats.announcedAlone).to.be.at.most(1)
   })
 })
