@@ -4,6 +4,9 @@ import { AppError, ValidationError } from './errors'
 /**
  * Request bodies are JSON in UTF-8 or nothing. A body of another type used to be ignored, so a
  * command sent as text/plain or a form still ran, with its input silently dropped: refuse it (415).
+ * A request without a body gets the `{}` the body parser would make of it, so the parser skips it:
+ * most commands (pause, resume, skip …) have none, and the parser would still read their empty
+ * stream, a turn of the event loop later.
  */
 export const jsonBodiesOnly = (): Middleware => async (ctx, next) => {
   const length = ctx.request.length
@@ -12,7 +15,7 @@ export const jsonBodiesOnly = (): Middleware => async (ctx, next) => {
     if (!ctx.request.is('application/json', '+json')) throw new AppError(415, 'unsupported_media_type', 'Request bodies must be JSON (Content-Type: application/json)')
     const charset = ctx.request.charset.toLowerCase()
     if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new AppError(415, 'unsupported_media_type', 'JSON request bodies must be UTF-8')
-  }
+  } else ctx.request.body = {}
   await next()
 }
 
