@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
@@ -115,8 +115,11 @@ async function startNode(args: string[], env: Record<string, string>, readyPath:
   const url = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
   const output: string[] = []
+  // BENCH_SERVICE_OUTPUT: a file that gets all of it (V8's --trace-gc or --trace-opt lines, say).
+  const copy = process.env.BENCH_SERVICE_OUTPUT ? createWriteStream(process.env.BENCH_SERVICE_OUTPUT, { flags: 'a' }) : undefined
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
+      copy?.write(`${line}\n`)
       output.push(line)
       if (output.length > 50) output.shift()
     })
