@@ -1,12 +1,14 @@
 import { expect } from 'chai'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { randomUUID } from 'node:crypto'
 import { readStream } from '../../src/event-store'
 import { findRoomStatus } from '../../src/rooms/room.repository'
 import { roomStream } from '../../src/rooms/room-facts.schema'
 import { writeRoomBatch } from '../../src/rooms/room-writes.repository'
+import { GroupCommitter } from '../../src/rooms/group-commit'
 import { ctx } from '../support/context'
 import { newUser } from '../support/http'
-import { injectWrite, newRoomId, newRuntime, openCommand, phase } from '../support/runtime'
+import { injectWrite, newRoomId, newRuntime, openCommand, phase, quietLogger } from '../support/runtime'
 
 const db = () => ctx().database.db
 
@@ -56,6 +58,28 @@ describe('group commit of room writes', () => {
     expect(results.map((r) => r.version)).to.deep.equal(rooms.map(() => 1))
     const stored = await db().selectFrom('events').select('stream_id').where('stream_id', 'in', rooms.map(roomStream)).execute()
     expect(stored).to.have.length(150)
+  })
+
+  it('keeps one statement in flight under a steady load, and a second only for a burst', async () => {
+    const user = await newUser('gc')
+    const committer = new GroupCommitter({ db: db(), logger: quietLogger, node: 'test-writers', leaseGraceMs: 500, writers: 2, flushAt: 16 })
+    // Eight clients in a loop, each back a moment after its answer (as over HTTP): never 16
+    // commands waiting, so they wait for the statement in flight.
+    const until = Date.now() + 400
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (Date.now() < until) {
+          await committer.write(injectWrite(newRoomId(), user.id, 0))
+          await sleep(Math.random() * 2)
+        }
+      }),
+    )
+    expect(committer.stats.batches).to.be.greaterThan(5)
+    expect(committer.stats.overlapped, 'statements sent beside another').to.equal(0)
+    expect(committer.stats.writes / committer.stats.batches, 'commands a statement').to.be.greaterThan(1)
+    // 200 at once: a second statement goes while the first is in flight.
+    await Promise.all(Array.from({ length: 200 }, () => committer.write(injectWrite(newRoomId(), user.id, 0))))
+    expect(committer.stats.overlapped).to.be.greaterThan(0)
   })
 
   it('keeps one room conflicting with another runtime from failing the commands of other rooms in its batch', async () => {
