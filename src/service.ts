@@ -99,7 +99,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       if (ranMs >= SETTLE_MS / 2) notifier.appended()
     },
     minIntervalMs: config.PROJECTION_INTERVAL_MS,
-    // Commands first: while more wait than one statement takes, read models wait (a second at most).
+    // Commands first: during a burst of them, read models wait (a second at most).
     backlog: () => runtime.committer.backlogged,
   })
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })

@@ -38,6 +38,9 @@ interface Pending {
   reject: (error: unknown) => void
 }
 
+/** How long after a burst last pressed the committer still counts as backlogged. */
+const BURST_HOLD_MS = 50
+
 /** Deadlocks and serialization failures abort a whole statement; every command in it is retried. */
 const RETRYABLE = new Set(['40P01', '40001'])
 
@@ -56,6 +59,8 @@ export class GroupCommitter {
   private owed = false
   private trailing?: NodeJS.Timeout
   private inFlight = 0
+  /** When a burst last pressed (see backlogged). */
+  private pressedAt = -Infinity
   private scheduled = false
   private readonly writers: number
   private readonly maxBatch: number
@@ -67,9 +72,13 @@ export class GroupCommitter {
     this.flushAt = options.flushAt ?? 16
   }
 
-  /** More commands wait than the next statement takes: deadlines (or requests) fell together. */
+  /**
+   * Deadlines (or requests) fell together: a batch's worth of commands waited, or a second
+   * statement went, within the last BURST_HOLD_MS (a burst's queue empties between statements).
+   */
   get backlogged(): boolean {
-    return this.queue.length > this.maxBatch
+    if (this.queue.length >= this.flushAt) this.pressedAt = performance.now()
+    return performance.now() - this.pressedAt < BURST_HOLD_MS
   }
 
   /** Writes one command's facts and what they imply; resolves with the stored events once committed. */
@@ -110,7 +119,10 @@ export class GroupCommitter {
   private flush(): void {
     while (this.canSend()) {
       const batch = this.take()
-      if (this.inFlight > 0) this.stats.overlapped++
+      if (this.inFlight > 0) {
+        this.stats.overlapped++
+        this.pressedAt = performance.now()
+      }
       this.inFlight++
       void this.run(batch).finally(() => {
         this.inFlight--

@@ -66,10 +66,12 @@ describe('group commit of room writes', () => {
     // Eight clients in a loop, each back a moment after its answer (as over HTTP): never 16
     // commands waiting, so they wait for the statement in flight.
     const until = Date.now() + 400
+    let steadyBacklogged = 0
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (Date.now() < until) {
           await committer.write(injectWrite(newRoomId(), user.id, 0))
+          if (committer.backlogged) steadyBacklogged++
           await sleep(Math.random() * 2)
         }
       }),
@@ -77,9 +79,14 @@ describe('group commit of room writes', () => {
     expect(committer.stats.batches).to.be.greaterThan(5)
     expect(committer.stats.overlapped, 'statements sent beside another').to.equal(0)
     expect(committer.stats.writes / committer.stats.batches, 'commands a statement').to.be.greaterThan(1)
-    // 200 at once: a second statement goes while the first is in flight.
-    await Promise.all(Array.from({ length: 200 }, () => committer.write(injectWrite(newRoomId(), user.id, 0))))
+    expect(steadyBacklogged, 'a steady load is no burst (projections need not wait)').to.equal(0)
+    // 200 at once: a burst, and a second statement goes while the first is in flight.
+    const burst = Promise.all(Array.from({ length: 200 }, () => committer.write(injectWrite(newRoomId(), user.id, 0))))
+    expect(committer.backlogged).to.equal(true)
+    await burst
     expect(committer.stats.overlapped).to.be.greaterThan(0)
+    await sleep(100)
+    expect(committer.backlogged, 'a while after the burst').to.equal(false)
   })
 
   it('keeps one room conflicting with another runtime from failing the commands of other rooms in its batch', async () => {
