@@ -13,12 +13,32 @@ export interface ScratchDatabase {
  */
 export async function createScratchDatabase(baseUrl: string, prefix: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-  await withClient(baseUrl, (client) => client.query(`create database ${name}`))
+  await withClient(baseUrl, async (client) => {
+    await dropLeftovers(client, prefix)
+    await client.query(`create database ${name}`)
+  })
   const url = new URL(baseUrl)
   url.pathname = `/${name}`
   return {
     url: url.toString(),
     drop: () => withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  }
+}
+
+/** A scratch database older than this was left by a run that was killed before it could drop it. */
+const LEFTOVER_AGE_MS = 6 * 60 * 60 * 1000
+
+/**
+ * Drops the leftovers of `prefix`: scratch databases older than LEFTOVER_AGE_MS. Without force, so
+ * one that somebody is still connected to stays; a drop that fails is left for the next run.
+ */
+async function dropLeftovers(client: pg.Client, prefix: string): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [`${prefix}_`])
+  for (const { datname } of rows) {
+    // `<prefix>_<time>_<random>` as made above; anything else is not ours to drop.
+    const made = /^([a-z0-9]+)_[a-f0-9]{6}$/.exec(datname.slice(prefix.length + 1))?.[1]
+    if (made === undefined || Date.now() - parseInt(made, 36) < LEFTOVER_AGE_MS) continue
+    await client.query(`drop database if exists ${datname}`).catch(() => undefined)
   }
 }
 
