@@ -1,20 +1,12 @@
 import { expect } from 'chai'
 import pg from 'pg'
-import { createScratchDatabase } from '../../src/db/scratch'
+import { createScratchDatabase, withClient } from '../../src/db/scratch'
 import { realPostgresUrl } from '../support/database'
 import { skipUnless } from '../support/skip'
 
 const PREFIX = 'mi_scratchtest'
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<T>(text, values)).rows
-  } finally {
-    await client.end()
-  }
-}
+const query = <T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> => withClient(url, async (client) => (await client.query<T>(text, values)).rows)
 
 const existing = async () => (await query<{ datname: string }>(realPostgresUrl!, 'select datname from pg_database where starts_with(datname, $1) order by datname', [`${PREFIX}_`])).map((r) => r.datname)
 
