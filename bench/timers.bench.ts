@@ -35,10 +35,9 @@
  * a service that has fired such deadlines before, as one in production has, not one whose firing
  * path V8 first compiles during the burst (its compiler threads then took half of the burst's CPU on
  * 2 cores). The first burst's figure is printed too (cold); BENCH_TIMER_SSE_WARMUP_S=0 measures only
- * a cold burst, in the window. It also prints the
- * service's CPU over the burst, its main thread's and its other threads' (V8's garbage collection and
- * compiler helpers): the p99 follows the main thread's share, which varies from run to run with what
- * V8 does meanwhile.
+ * a cold burst, in the window. It also prints the service's CPU over the burst, its main thread's
+ * and its other threads' (V8's garbage collection and compiler helpers): the p99 follows the main
+ * thread's share, which varies from run to run with what V8 does meanwhile.
  *   BENCH_TIMER_SSE_ROOMS         rooms with an SSE client (default 1,000; 0 skips this part)
  *   BENCH_TIMER_SSE_LEAD_S        seconds from the first open to the window (default 15 s + 50 ms per room, plus the warm-up)
  *   BENCH_TIMER_SSE_WARMUP_S      seconds from the first phases' deadlines to the second ones' (default 10; 0: one phase)
