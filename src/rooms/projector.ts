@@ -24,15 +24,25 @@ function projectedFacts(projection: Projection, events: StoredEvent[]): Projecte
  */
 const projectionLock = (name: string) => sql`hashtextextended(${`projection:${name}`}, 0)`
 
+/** How a pass pages through the log. */
+interface PageOptions {
+  limit?: number
+  /** Waits for the projection's lock instead of leaving the page to whoever holds it (a rebuild). */
+  waitForLock?: boolean
+}
+
 /**
  * Applies the next page of the log to a projection, in one transaction with its checkpoint.
  * One process projects at a time (the others find the lock taken and move on); the checkpoint
  * moves compare-and-set. Returns the events read, or null when another process holds it.
  */
-export async function projectNextPage(db: Db, projection: Projection, limit = 500): Promise<number | null> {
+export async function projectNextPage(db: Db, projection: Projection, { limit = 500, waitForLock = false }: PageOptions = {}): Promise<number | null> {
   return db.transaction().execute(async (tx) => {
-    const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${projectionLock(projection.name)}) as locked`.execute(tx)
-    if (!locked.rows[0]?.locked) return null
+    if (waitForLock) await sql`select pg_advisory_xact_lock(${projectionLock(projection.name)})`.execute(tx)
+    else {
+      const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${projectionLock(projection.name)}) as locked`.execute(tx)
+      if (!locked.rows[0]?.locked) return null
+    }
     const checkpoint = await readCheckpoint(tx, projection.name)
     const page = await readAll(tx, { after: checkpoint, limit })
     if (page.length === 0) return 0
@@ -56,15 +66,16 @@ async function readCheckpoint(tx: Tx, name: string): Promise<Checkpoint> {
 }
 
 /** Projects until the end of the log (or until another process holds the projection). */
-export async function catchUp(db: Db, projection: Projection, limit = 500): Promise<number> {
-  return (await projectToEnd(db, projection, limit)).total
+export async function catchUp(db: Db, projection: Projection, options?: PageOptions): Promise<number> {
+  return (await projectToEnd(db, projection, options)).total
 }
 
 /** As catchUp, and says whether it stopped because another holder had the projection locked. */
-async function projectToEnd(db: Db, projection: Projection, limit = 500): Promise<{ total: number; blocked: boolean }> {
+async function projectToEnd(db: Db, projection: Projection, options: PageOptions = {}): Promise<{ total: number; blocked: boolean }> {
+  const limit = options.limit ?? 500
   let total = 0
   for (;;) {
-    const read = await projectNextPage(db, projection, limit)
+    const read = await projectNextPage(db, projection, { ...options, limit })
     if (read === null) return { total, blocked: true }
     total += read
     if (read < limit) return { total, blocked: false }
@@ -74,7 +85,11 @@ async function projectToEnd(db: Db, projection: Projection, limit = 500): Promis
 /** How soon a worker that found a projection locked looks again. */
 const BLOCKED_RETRY_MS = 250
 
-/** Empties a projection and replays the whole log into it; live projectors wait on its lock meanwhile. */
+/**
+ * Empties a projection and replays the whole log into it; live projectors wait on its lock
+ * meanwhile. Returns once the projection has reached the end of the log (a live projector that
+ * takes the lock between two pages delays it, not ends it), with the events it read itself.
+ */
 export async function rebuildProjection(db: Db, projection: Projection): Promise<number> {
   await db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(${projectionLock(projection.name)})`.execute(tx)
@@ -82,7 +97,7 @@ export async function rebuildProjection(db: Db, projection: Projection): Promise
     for (const table of projection.tables) await sql`truncate table ${sql.table(table)}`.execute(tx)
     await sql`update projection_checkpoints set transaction_id = ${START.transaction_id}::xid8, global_position = 0, updated_at = now() where name = ${projection.name}`.execute(tx)
   })
-  return catchUp(db, projection)
+  return catchUp(db, projection, { waitForLock: true })
 }
 
 export interface ProjectionWorkerOptions {

@@ -2,7 +2,6 @@ import { expect } from 'chai'
 import { sql } from 'kysely'
 import { projections, type Projection } from '../../projections'
 import { compareCheckpoints, readAll, type Checkpoint } from '../../src/event-store'
-import { headCheckpoint } from '../../src/event-store/subscription'
 import { catchUp, projectNextPage, rebuildProjection } from '../../src/rooms/projector'
 import { roomStream } from '../../src/rooms/room-facts.schema'
 import pg from 'pg'
@@ -15,9 +14,19 @@ import { command, injectProblem, openRoom, sleep, waitFor } from './live.fixture
 
 const db = () => ctx().database.db
 
+/**
+ * The last event committed so far. Not headCheckpoint, which stops short of the events committed
+ * after a transaction still open (this process's own projection pass, say): tests that ask "has
+ * everything written so far arrived?" need every commit.
+ */
+async function lastCommitted(): Promise<Checkpoint> {
+  const result = await sql<Checkpoint>`select transaction_id::text as transaction_id, global_position from events order by transaction_id desc, global_position desc limit 1`.execute(db())
+  return result.rows[0]!
+}
+
 /** Waits until every async projection has read the log up to where it ends now. */
 async function projectionsCaughtUp(): Promise<void> {
-  const head = await headCheckpoint(db())
+  const head = await lastCommitted()
   await waitFor(
     async () => {
       const rows = await sql<Checkpoint & { name: string }>`select name, transaction_id::text as transaction_id, global_position from projection_checkpoints`.execute(db())
@@ -122,6 +131,39 @@ describe('async projections', () => {
     expect(row).to.include({ problems_injected: 3, version })
   })
 
+  it('goes on to the end of the log when a live pass takes the projection between two of its pages', async function () {
+    skipUnless(this, realPostgresUrl, 'needs overlapping transactions on real PostgreSQL (set TEST_DATABASE_URL)')
+    await projectionsCaughtUp()
+    const mine = Object.values(rooms)
+    const live = await rowsOf(projections.user_rooms!, mine)
+    const [first, second] = [new pg.Client({ connectionString: ctx().config.DATABASE_URL }), new pg.Client({ connectionString: ctx().config.DATABASE_URL })]
+    await Promise.all([first.connect(), second.connect()])
+    const lock = `select pg_advisory_xact_lock(hashtextextended('projection:user_rooms', 0))`
+    const waiting = async (n: number) => {
+      const result = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(db())
+      return result.rows[0]!.n >= n
+    }
+    try {
+      // The lock's queue decides the order: the rebuild's emptying transaction, then the second
+      // holder, which takes the projection the moment the emptying commits, before the first page.
+      await first.query('begin')
+      await first.query(lock)
+      const rebuilt = rebuildProjection(db(), projections.user_rooms!)
+      await waitFor(() => waiting(1), 3_000, 'the rebuild to wait for the lock')
+      await second.query('begin')
+      const secondHolds = second.query(lock)
+      await waitFor(() => waiting(2), 3_000, 'the second holder to queue behind it')
+      await first.query('rollback')
+      await secondHolds
+      await sleep(200)
+      await second.query('rollback')
+      expect(await rebuilt, 'the whole log was read again').to.be.greaterThan(mine.length)
+      expect(await rowsOf(projections.user_rooms!, mine)).to.deep.equal(live)
+    } finally {
+      await Promise.all([first.end(), second.end()])
+    }
+  })
+
   it('catches up by itself after finding the projection locked by another holder when it was woken', async function () {
     skipUnless(this, realPostgresUrl, 'needs overlapping transactions on real PostgreSQL (set TEST_DATABASE_URL)')
     const roomId = await openRoom(user)
@@ -176,7 +218,7 @@ describe('async projections', () => {
     const pass = projectNextPage(db(), gated)
     try {
       await reached
-      const head = await headCheckpoint(db())
+      const head = await lastCommitted()
       const version = await injectProblem(user, roomId, 'while the pass is open')
       // Any transaction on the server (another database's too) holds log readers back while it
       // runs, so the event may take a moment to show; but while this pass stays open it must show.
