@@ -54,6 +54,11 @@ export class ClientPool {
     return new ClientPool(Array.from({ length: processes }, () => fork(script, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })))
   }
 
+  /** The client processes' pids (for their CPU, say). */
+  get pids(): number[] {
+    return this.children.map((child) => child.pid!)
+  }
+
   /** Opens one stream per entry of `rooms` (the room it follows), `parallel` at a time per process. */
   async open(baseUrl: string, rooms: string[], token: string | undefined, parallel: number, watch?: Watch): Promise<{ opened: number; failed: number; error?: string }> {
     const n = this.children.length

@@ -43,6 +43,7 @@
  *   BENCH_TIMER_SSE_WARMUP_S      seconds from the first phases' deadlines to the second ones' (default 10; 0: one phase)
  */
 import { randomUUID } from 'node:crypto'
+import { cpus } from 'node:os'
 import { sql } from 'kysely'
 import { systemClock } from '../src/clock'
 import { createLogger } from '../src/logger'
@@ -54,7 +55,7 @@ import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-st
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
 import { benchUser, call, histogramShares } from './lib-api'
 import { ClientPool } from './lib-sse-pool'
-import { startService, threadCpu, type BenchProcess } from './lib-sse-process'
+import { machineCpu, postgresCpu, startService, threadCpu, type BenchProcess } from './lib-sse-process'
 
 const FULL = process.env.BENCH_FULL === '1'
 const BURST = process.argv.includes('--burst') || process.env.BENCH_TIMER_BURST === '1'
@@ -351,14 +352,22 @@ async function burstSse(): Promise<void> {
     }
     // The service's CPU from just before the window until every client has its event: the burst's work.
     await sleep(windowStart - 50 - Date.now())
+    const clientsCpu = () => clients!.pids.map((pid) => threadCpu(pid)).reduce((total, t) => total + t.main + t.background, 0)
+    const rest = () => ({ postgres: postgresCpu(), clients: clientsCpu(), machine: machineCpu(), at: performance.now() })
     const cpuBefore = threadCpu(service.pid)
+    const restBefore = rest()
     const received = await receive(windowStart + windowMs + 30_000)
     const cpuAfter = threadCpu(service.pid)
+    const restAfter = rest()
     if (received.size < open.opened) problems.push(`only ${received.size} of ${open.opened} clients received phase_changed`)
     const delays = summarize([...received].map(([i, at]) => at - deadlines[i]!))
     console.log(line(`${warmupS > 0 ? 'second deadlines' : 'deadlines'} → received by the SSE client`, delays))
     const cpuMs = (key: 'main' | 'background') => Math.round((cpuAfter[key] - cpuBefore[key]) * 1000)
     console.log(`service CPU from 50 ms before the window until the last client had its event: main thread ${fmt(cpuMs('main'))} ms (${fmt((cpuMs('main') * 1000) / Math.max(1, received.size))} µs a firing), other threads ${fmt(cpuMs('background'))} ms`)
+    // Everything else that wanted the cores meanwhile: on two cores these together set the pace.
+    const restMs = (pick: (r: typeof restBefore) => number) => fmt(Math.round((pick(restAfter) - pick(restBefore)) * 1000))
+    const idle = (restAfter.machine.idle - restBefore.machine.idle) / ((restAfter.at - restBefore.at) / 1000)
+    console.log(`over the same time: PostgreSQL ${restMs((r) => r.postgres)} ms (its processes on this machine), the SSE clients ${restMs((r) => r.clients)} ms; the machine's cores were idle ${fmt(idle, 2)} of ${cpus().length}`)
     // The service's own view of the same firings: how late each was decided, and committed.
     for (const metric of ['timer_lateness_seconds', 'timer_due_to_commit_seconds']) {
       const { count, shares } = await histogramShares(service.url, metric, 'kind="deadline"')
