@@ -24,6 +24,19 @@ function projectedFacts(projection: Projection, events: StoredEvent[]): Projecte
  */
 const projectionLock = (name: string) => sql`hashtextextended(${`projection:${name}`}, 0)`
 
+/** Takes the projection's lock for this transaction: waits for it, or says whether it was free. */
+async function lockProjection(tx: Tx, name: string, wait: boolean): Promise<boolean> {
+  if (wait) {
+    await sql`select pg_advisory_xact_lock(${projectionLock(name)})`.execute(tx)
+    return true
+  }
+  const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${projectionLock(name)}) as locked`.execute(tx)
+  return locked.rows[0]?.locked === true
+}
+
+/** Events a pass reads in one transaction. */
+const PAGE_SIZE = 500
+
 /** How a pass pages through the log. */
 interface PageOptions {
   limit?: number
@@ -36,13 +49,9 @@ interface PageOptions {
  * One process projects at a time (the others find the lock taken and move on); the checkpoint
  * moves compare-and-set. Returns the events read, or null when another process holds it.
  */
-export async function projectNextPage(db: Db, projection: Projection, { limit = 500, waitForLock = false }: PageOptions = {}): Promise<number | null> {
+export async function projectNextPage(db: Db, projection: Projection, { limit = PAGE_SIZE, waitForLock = false }: PageOptions = {}): Promise<number | null> {
   return db.transaction().execute(async (tx) => {
-    if (waitForLock) await sql`select pg_advisory_xact_lock(${projectionLock(projection.name)})`.execute(tx)
-    else {
-      const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${projectionLock(projection.name)}) as locked`.execute(tx)
-      if (!locked.rows[0]?.locked) return null
-    }
+    if (!(await lockProjection(tx, projection.name, waitForLock))) return null
     const checkpoint = await readCheckpoint(tx, projection.name)
     const page = await readAll(tx, { after: checkpoint, limit })
     if (page.length === 0) return 0
@@ -72,7 +81,7 @@ export async function catchUp(db: Db, projection: Projection, options?: PageOpti
 
 /** As catchUp, and says whether it stopped because another holder had the projection locked. */
 async function projectToEnd(db: Db, projection: Projection, options: PageOptions = {}): Promise<{ total: number; blocked: boolean }> {
-  const limit = options.limit ?? 500
+  const limit = options.limit ?? PAGE_SIZE
   let total = 0
   for (;;) {
     const read = await projectNextPage(db, projection, { ...options, limit })
@@ -92,7 +101,7 @@ const BLOCKED_RETRY_MS = 250
  */
 export async function rebuildProjection(db: Db, projection: Projection): Promise<number> {
   await db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(${projectionLock(projection.name)})`.execute(tx)
+    await lockProjection(tx, projection.name, true)
     await readCheckpoint(tx, projection.name)
     for (const table of projection.tables) await sql`truncate table ${sql.table(table)}`.execute(tx)
     await sql`update projection_checkpoints set transaction_id = ${START.transaction_id}::xid8, global_position = 0, updated_at = now() where name = ${projection.name}`.execute(tx)

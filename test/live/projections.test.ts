@@ -14,6 +14,9 @@ import { command, injectProblem, openRoom, sleep, waitFor } from './live.fixture
 
 const db = () => ctx().database.db
 
+/** What a projection pass of user_rooms holds (src/rooms/projector.ts), taken by a client of the test's own. */
+const LOCK_USER_ROOMS = `select pg_advisory_xact_lock(hashtextextended('projection:user_rooms', 0))`
+
 /**
  * The last event committed so far. Not headCheckpoint, which stops short of the events committed
  * after a transaction still open (this process's own projection pass, say): tests that ask "has
@@ -138,7 +141,6 @@ describe('async projections', () => {
     const live = await rowsOf(projections.user_rooms!, mine)
     const [first, second] = [new pg.Client({ connectionString: ctx().config.DATABASE_URL }), new pg.Client({ connectionString: ctx().config.DATABASE_URL })]
     await Promise.all([first.connect(), second.connect()])
-    const lock = `select pg_advisory_xact_lock(hashtextextended('projection:user_rooms', 0))`
     const waiting = async (n: number) => {
       const result = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(db())
       return result.rows[0]!.n >= n
@@ -147,11 +149,11 @@ describe('async projections', () => {
       // The lock's queue decides the order: the rebuild's emptying transaction, then the second
       // holder, which takes the projection the moment the emptying commits, before the first page.
       await first.query('begin')
-      await first.query(lock)
+      await first.query(LOCK_USER_ROOMS)
       const rebuilt = rebuildProjection(db(), projections.user_rooms!)
       await waitFor(() => waiting(1), 3_000, 'the rebuild to wait for the lock')
       await second.query('begin')
-      const secondHolds = second.query(lock)
+      const secondHolds = second.query(LOCK_USER_ROOMS)
       await waitFor(() => waiting(2), 3_000, 'the second holder to queue behind it')
       await first.query('rollback')
       await secondHolds
@@ -179,7 +181,7 @@ describe('async projections', () => {
       const fact = { problem_id: randomUUID(), problem_text: 'raced', problem_type: null, difficulty: null, at: new Date().toISOString() }
       await writer.query(`insert into events (stream_id, stream_position, type, data) values ($1, 2, 'problem_injected', $2)`, [roomStream(roomId), JSON.stringify(fact)])
       await holder.query('begin')
-      await holder.query(`select pg_advisory_xact_lock(hashtextextended('projection:user_rooms', 0))`)
+      await holder.query(LOCK_USER_ROOMS)
       await writer.query('commit')
       const stored = await sql<Checkpoint>`select transaction_id::text as transaction_id, global_position from events where stream_id = ${roomStream(roomId)} and stream_position = 2`.execute(db())
       const service = ctx().service
