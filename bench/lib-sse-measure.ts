@@ -18,6 +18,8 @@ export interface SseTarget {
    * a control for the memory figure, since a database in the process may grow per query.
    */
   readStatus?(count: number): Promise<void>
+  /** The streams' process's /metrics, scraped while every stream is open (a scrape's cost may grow with them). */
+  metricsUrl?: string
   /**
    * Stops the server process(es); called before the clients close, so the server side closes
    * first and the clients' ports are not left in TIME_WAIT for the next run.
@@ -58,6 +60,8 @@ export interface Measurement {
   clientLoopDelayP99Ms: number
   /** The longest write transaction open in another database of the server while measuring (PostgreSQL only). */
   otherTransactionMaxMs?: number
+  /** GET /metrics with every stream open, ms (targets with a metricsUrl). */
+  scrapeMs?: Summary
   /** One bench event frame as the clients received it. */
   template?: string
   problems: string[]
@@ -136,6 +140,8 @@ export async function measure(target: SseTarget, settings: RunSettings, log: (li
     log(`  ${target.name}: ${opened} streams open in ${((performance.now() - openStarted) / 1000).toFixed(1)} s`)
     await sleep(settings.settleMs)
     const rssAfter = target.rss()
+    const scrapeMs = target.metricsUrl ? await timeScrapes(target.metricsUrl) : undefined
+    if (scrapeMs) log(`  ${target.name}: GET /metrics with ${opened} streams open: p50 ${scrapeMs.p50.toFixed(1)} ms, max ${scrapeMs.max.toFixed(1)} ms (${scrapeMs.count} scrapes)`)
 
     const failures: unknown[] = []
     await drive(target, settings, settings.warmupSeconds, new Map(), failures)
@@ -169,6 +175,7 @@ export async function measure(target: SseTarget, settings: RunSettings, log: (li
       ended: received.ended,
       clientLoopDelayP99Ms: received.loopDelayP99Ms,
       otherTransactionMaxMs,
+      scrapeMs,
       template: warm.template ?? received.template,
       problems,
     }
@@ -176,4 +183,17 @@ export async function measure(target: SseTarget, settings: RunSettings, log: (li
     await target.stop()
     await pool.close()
   }
+}
+
+/** Wall time of a few scrapes in a row: what a Prometheus scrape holds the process's main thread for, plus the loopback round trip. */
+async function timeScrapes(url: string, count = 7): Promise<Summary> {
+  const times: number[] = []
+  for (let i = 0; i < count; i++) {
+    const started = performance.now()
+    const response = await fetch(url)
+    await response.text()
+    if (!response.ok) throw new Error(`GET /metrics: ${response.status}`)
+    times.push(performance.now() - started)
+  }
+  return summarize(times)
 }

@@ -74,6 +74,7 @@ function serviceTarget(name: string, commands: BenchProcess, streams: BenchProce
   return {
     name,
     streamsUrl: streams.url,
+    metricsUrl: `${streams.url}/metrics`,
     token: seeded.token,
     rooms: seeded.rooms,
     rss: streams.rss,
@@ -177,6 +178,7 @@ function results(clients: number, database: string, onPostgres: boolean, service
     { figure: `SSE events delivered/s, ${at}`, value: Math.round(service.deliveredPerSecond), unit: 'events/s', baseline: Math.round(bare.deliveredPerSecond), ratio: ratio(service.deliveredPerSecond, bare.deliveredPerSecond), target: null, met: null },
     { figure: `SSE RSS per idle connection, ${at}`, value: round(rssKb, 1), unit: 'KB', baseline: round(KB(bare.rssPerConnection), 1), ratio: ratio(rssKb, KB(bare.rssPerConnection)), target: TARGET_RSS_KB, met: rssMet },
   ]
+  if (service.scrapeMs) figures.push({ figure: `GET /metrics p50 with every stream open, ${at}`, value: round(service.scrapeMs.p50, 1), unit: 'ms', baseline: null, ratio: null, target: null, met: null })
   if (cross) {
     const met = cross.problems.length === 0 && cross.fromAck.p99 <= target
     console.log(`p99 commit on A → receive on B at ${fmt(clients)} clients: ${cross.fromAck.p99.toFixed(1)} ms — target ≤ ${target} ms: ${met ? 'met' : 'NOT met'}`)

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { sql } from 'kysely'
 import type pg from 'pg'
 import type { Db } from '../db/database'
@@ -6,6 +6,7 @@ import type { RoomRuntime } from '../rooms/room-runtime'
 import type { TimerScheduler } from '../rooms/timer-scheduler'
 import type { RoomStreamHub } from '../rooms/room-stream'
 import type { LogSubscription } from '../event-store/subscription'
+import { collectProcessMetrics } from './process-metrics'
 
 export interface MetricSources {
   db: Db
@@ -25,7 +26,7 @@ export type GaugeSource = { name: string; help: string; read: () => number }
  */
 export function createMetrics(sources: MetricSources) {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
+  collectProcessMetrics(registry)
   const { runtime, timers, hub, subscription, pool, db } = sources
 
   const httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route template and status', labelNames: ['method', 'route', 'status'], registers: [registry] })

@@ -1,5 +1,7 @@
 import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
+import { connect, type Socket } from 'node:net'
+import { once } from 'node:events'
 import { startService } from '../../src/service'
 import { ctx, testConfig } from '../support/context'
 import { api, newUser } from '../support/http'
@@ -52,6 +54,27 @@ describe('GET /metrics and GET /ready', () => {
       after = sample((await api('GET', '/metrics')).text, name)
     }
     expect(after).to.be.greaterThan(before)
+  })
+
+  it('counts open descriptors and handles without the per-type walks, beside the other process metrics', async () => {
+    const before = (await api('GET', '/metrics')).text
+    const { port } = new URL(ctx().url)
+    const sockets: Socket[] = []
+    try {
+      for (let i = 0; i < 30; i++) sockets.push(connect(Number(port), '127.0.0.1'))
+      await Promise.all(sockets.map((s) => once(s, 'connect')))
+      const after = (await api('GET', '/metrics')).text
+      // Each connection holds a descriptor and a handle at both ends (this process serves itself).
+      expect(sample(after, 'process_open_fds') - sample(before, 'process_open_fds')).to.be.at.least(30)
+      expect(sample(after, 'nodejs_active_handles_total') - sample(before, 'nodejs_active_handles_total')).to.be.at.least(30)
+      expect(after).to.match(/^nodejs_active_requests_total \d+$/m)
+      for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'process_max_fds']) {
+        expect(after, name).to.match(new RegExp(`^${name}`, 'm'))
+      }
+      expect(after).not.to.match(/^nodejs_active_(handles|requests|resources)\{type=/m)
+    } finally {
+      for (const s of sockets) s.destroy()
+    }
   })
 
   it('requires the metrics token when one is configured', async () => {
