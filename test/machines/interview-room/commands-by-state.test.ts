@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { roomState, type RoomCommand, type RoomCommandType, type RoomState } from '../../../machines/interview-room/index'
+import { interviewRoomMachine, roomState, type RoomCommand, type RoomCommandType, type RoomState } from '../../../machines/interview-room/index'
 import { cmd, expectRefused, rooms, when } from './room.fixtures'
 
 /** What each state does with each command: the fact types it produces, or a refusal. */
@@ -110,6 +110,24 @@ describe('interview room: every command in every state', () => {
       })
     })
   }
+
+  it('names every leaf state of the machine by its own name, as the machine itself matches it', () => {
+    const leaves: string[][] = []
+    const visit = (node: { path: string[]; states: Record<string, unknown> }) => {
+      const children = Object.values(node.states) as Array<typeof node>
+      if (children.length === 0) leaves.push(node.path)
+      children.forEach(visit)
+    }
+    visit(interviewRoomMachine.root)
+    expect(leaves.map((path) => path.join('.'))).to.include.members(['unopened', 'ready', 'in_progress.running', 'in_progress.paused', 'completed'])
+    for (const path of leaves) {
+      const value = path.reduceRight<unknown>((inner, key) => (inner === undefined ? key : { [key]: inner }), undefined)
+      const snapshot = interviewRoomMachine.resolveState({ value: value as never, context: rooms.ready().context })
+      const name = path[path.length - 1]!
+      expect(snapshot.matches(value as never), path.join('.')).to.equal(true)
+      expect(roomState(snapshot), path.join('.')).to.equal(name)
+    }
+  })
 
   it('the refusal message lists the allowed commands but not the internal timerDue', () => {
     expect(() => when(rooms.running(), 0, cmd.start)).to.throw('startTimer is not allowed while the room is running; allowed: pauseTimer, resetTimer, skipPhase, endInterview, injectProblem, injectContext')
