@@ -48,7 +48,8 @@ async function selectStream<R>(columns: RawBuilder<unknown>, db: Kysely<Database
 /**
  * The whole log after `after`, in commit-safe order: only transactions older than every one still
  * running are visible, ordered by (transaction_id, global_position). A slow transaction's events
- * therefore appear after it commits, never skipped.
+ * therefore appear after it commits, never skipped. The order names the table's xid8 column: a bare
+ * `transaction_id` would be the text column of the select list, and text puts "1000" before "999".
  */
 export async function readAll(db: Kysely<Database>, options: { after: Checkpoint; limit?: number }): Promise<StoredEvent[]> {
   const { after } = options
@@ -56,7 +57,7 @@ export async function readAll(db: Kysely<Database>, options: { after: Checkpoint
     select ${COLUMNS} from events
      where (transaction_id, global_position) > (${after.transaction_id}::xid8, ${after.global_position}::bigint)
        and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     order by transaction_id, global_position
+     order by events.transaction_id, events.global_position
      limit ${options.limit ?? 500}`.execute(db)
   return result.rows
 }

@@ -29,12 +29,12 @@ export interface SubscriptionOptions {
   minIntervalMs?: number
 }
 
-/** The newest position a reader may safely start after: everything visible to an ordered read now. */
+/** The newest position a reader may safely start after: everything visible to an ordered read now (ordered as readAll orders). */
 export async function headCheckpoint(db: Kysely<Database>): Promise<Checkpoint> {
   const result = await sql<Checkpoint>`
     select transaction_id::text as transaction_id, global_position from events
      where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     order by transaction_id desc, global_position desc limit 1`.execute(db)
+     order by events.transaction_id desc, events.global_position desc limit 1`.execute(db)
   return result.rows[0] ?? START
 }
 

@@ -4,8 +4,11 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../../src/db/database'
 import { appendToStream, checkpointOf, compareCheckpoints, ConcurrencyError, readAll, readStream, readStreamFacts, streamVersion, START, type Checkpoint, type StoredEvent } from '../../src/event-store'
-import { ctx } from '../support/context'
-import { realPostgresUrl } from '../support/database'
+import { openDatabase } from '../../src/db/connection'
+import { migrateToLatest } from '../../src/db/migrate'
+import { headCheckpoint } from '../../src/event-store/subscription'
+import { ctx, testConfig } from '../support/context'
+import { createScratchDatabase, realPostgresUrl } from '../support/database'
 import { skipUnless } from '../support/skip'
 
 const db = () => ctx().database.db
@@ -114,6 +117,38 @@ describe('event store', () => {
       const mine = events.filter((e) => e.stream_id === stream)
       expect(mine.map((e) => e.type)).to.deep.equal(['a', 'b', 'c'])
       for (let i = 1; i < events.length; i++) expect(compareCheckpoints(checkpointOf(events[i - 1]!), checkpointOf(events[i]!))).to.equal(-1)
+    })
+
+    it('keeps transaction order where the transaction ids gain a digit (999 → 1000), and its head is the last of them', async function () {
+      this.timeout(60_000)
+      // A log of its own: the transaction ids are written explicitly, below every real one.
+      const scratch = realPostgresUrl ? await createScratchDatabase(realPostgresUrl) : undefined
+      const database = await openDatabase(testConfig({ ...(scratch ? { DATABASE_URL: scratch.url } : {}), PGLITE_DATA_DIR: 'memory://' }))
+      try {
+        const own = database.db
+        await migrateToLatest(own)
+        const xmin = BigInt((await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(own)).rows[0]!.xmin)
+        const boundary = 10n ** BigInt(String(xmin - 2n).length - 1)
+        const ids = [boundary - 2n, boundary - 1n, boundary, boundary + 1n].map(String)
+        const stream = newStream()
+        for (const [i, id] of ids.entries()) {
+          await sql`insert into events (stream_id, stream_position, type, data, transaction_id) values (${stream}, ${i + 1}, 'e', '{}', ${id}::xid8)`.execute(own)
+        }
+        const read: string[] = []
+        let checkpoint = START
+        for (;;) {
+          const page = await readAll(own, { after: checkpoint, limit: 2 })
+          if (page.length === 0) break
+          read.push(...page.map((e) => e.transaction_id))
+          checkpoint = checkpointOf(page[page.length - 1]!)
+        }
+        expect(read, 'read page by page').to.deep.equal(ids)
+        expect((await readAll(own, { after: START, limit: 3 })).map((e) => e.transaction_id), 'one page').to.deep.equal(ids.slice(0, 3))
+        expect((await headCheckpoint(own)).transaction_id).to.equal(ids[3])
+      } finally {
+        await database.close()
+        await scratch?.drop()
+      }
     })
 
     it('never skips a slow transaction that took an earlier position but commits later', async function () {

@@ -23,7 +23,8 @@ const LOCK_USER_ROOMS = `select pg_advisory_xact_lock(hashtextextended('projecti
  * everything written so far arrived?" need every commit.
  */
 async function lastCommitted(): Promise<Checkpoint> {
-  const result = await sql<Checkpoint>`select transaction_id::text as transaction_id, global_position from events order by transaction_id desc, global_position desc limit 1`.execute(db())
+  // Ordered by the xid8 column, not the text alias of the same name (text puts "999" after "1760").
+  const result = await sql<Checkpoint>`select e.transaction_id::text as transaction_id, e.global_position from events e order by e.transaction_id desc, e.global_position desc limit 1`.execute(db())
   return result.rows[0]!
 }
 
