@@ -4,22 +4,20 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../../src/db/database'
 import { appendToStream, checkpointOf, compareCheckpoints, ConcurrencyError, readAll, readStream, readStreamFacts, streamVersion, START, type Checkpoint, type StoredEvent } from '../../src/event-store'
-import { openDatabase } from '../../src/db/connection'
-import { migrateToLatest } from '../../src/db/migrate'
 import { headCheckpoint } from '../../src/event-store/subscription'
-import { ctx, testConfig } from '../support/context'
-import { createScratchDatabase, realPostgresUrl } from '../support/database'
+import { ctx, openOwnDatabase } from '../support/context'
+import { realPostgresUrl } from '../support/database'
 import { skipUnless } from '../support/skip'
 
 const db = () => ctx().database.db
 const newStream = () => `test-${randomUUID()}`
 
-/** Reads the whole log after a checkpoint, to the end, as a subscriber would. */
-async function readToEnd(from: Checkpoint): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint }> {
+/** Reads the whole log after a checkpoint, to the end, as a subscriber would, `limit` events a page. */
+async function readToEnd(from: Checkpoint, database: Kysely<Database> = db(), limit = 100): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint }> {
   const events: StoredEvent[] = []
   let checkpoint = from
   for (;;) {
-    const page = await readAll(db(), { after: checkpoint, limit: 100 })
+    const page = await readAll(database, { after: checkpoint, limit })
     if (page.length === 0) return { events, checkpoint }
     events.push(...page)
     checkpoint = checkpointOf(page[page.length - 1]!)
@@ -122,11 +120,9 @@ describe('event store', () => {
     it('keeps transaction order where the transaction ids gain a digit (999 → 1000), and its head is the last of them', async function () {
       this.timeout(60_000)
       // A log of its own: the transaction ids are written explicitly, below every real one.
-      const scratch = realPostgresUrl ? await createScratchDatabase(realPostgresUrl) : undefined
-      const database = await openDatabase(testConfig({ ...(scratch ? { DATABASE_URL: scratch.url } : {}), PGLITE_DATA_DIR: 'memory://' }))
+      const database = await openOwnDatabase()
       try {
         const own = database.db
-        await migrateToLatest(own)
         const xmin = BigInt((await sql<{ xmin: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`.execute(own)).rows[0]!.xmin)
         const boundary = 10n ** BigInt(String(xmin - 2n).length - 1)
         const ids = [boundary - 2n, boundary - 1n, boundary, boundary + 1n].map(String)
@@ -134,20 +130,12 @@ describe('event store', () => {
         for (const [i, id] of ids.entries()) {
           await sql`insert into events (stream_id, stream_position, type, data, transaction_id) values (${stream}, ${i + 1}, 'e', '{}', ${id}::xid8)`.execute(own)
         }
-        const read: string[] = []
-        let checkpoint = START
-        for (;;) {
-          const page = await readAll(own, { after: checkpoint, limit: 2 })
-          if (page.length === 0) break
-          read.push(...page.map((e) => e.transaction_id))
-          checkpoint = checkpointOf(page[page.length - 1]!)
-        }
-        expect(read, 'read page by page').to.deep.equal(ids)
+        const { events } = await readToEnd(START, own, 2)
+        expect(events.map((e) => e.transaction_id), 'read page by page').to.deep.equal(ids)
         expect((await readAll(own, { after: START, limit: 3 })).map((e) => e.transaction_id), 'one page').to.deep.equal(ids.slice(0, 3))
         expect((await headCheckpoint(own)).transaction_id).to.equal(ids[3])
       } finally {
-        await database.close()
-        await scratch?.drop()
+        await database.dispose()
       }
     })
 

@@ -3,10 +3,7 @@ import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
 import { checkHistories, type RoomCheckFailure } from '../../src/rooms/history-check'
-import { migrateToLatest } from '../../src/db/migrate'
-import { openDatabase, type DatabaseHandle } from '../../src/db/connection'
-import { testConfig } from '../support/context'
-import { createScratchDatabase, realPostgresUrl } from '../support/database'
+import { openOwnDatabase, type OwnDatabase } from '../support/context'
 import { preVersionHistory, storeRecorded } from '../support/histories'
 import { skipUnless } from '../support/skip'
 import type { RecordedEvent } from '../../src/rooms/history-record'
@@ -18,9 +15,7 @@ const golden = preVersionHistory().events
 const history = (n: number, change: (event: RecordedEvent) => RecordedEvent = (e) => e) => golden.slice(0, n).map((e) => change(structuredClone(e)))
 
 // Broken histories go into a database of their own: in the shared one, the projections would trip over them.
-let database: DatabaseHandle
-let url: string | undefined
-let drop: (() => Promise<void>) | undefined
+let database: OwnDatabase
 
 async function room(events: RecordedEvent[]): Promise<string> {
   const roomId = `check-${randomUUID().slice(0, 8)}`
@@ -31,15 +26,10 @@ async function room(events: RecordedEvent[]): Promise<string> {
 describe('history:check', () => {
   before(async function () {
     this.timeout(60_000)
-    const scratch = realPostgresUrl ? await createScratchDatabase(realPostgresUrl) : undefined
-    url = scratch?.url
-    drop = scratch?.drop
-    database = await openDatabase(testConfig({ ...(url ? { DATABASE_URL: url } : {}), PGLITE_DATA_DIR: 'memory://' }))
-    await migrateToLatest(database.db)
+    database = await openOwnDatabase()
   })
   after(async () => {
-    await database?.close()
-    await drop?.()
+    await database?.dispose()
   })
 
   it('lists each room it cannot replay once, at its first failing version and step, and checks the others to the end', async () => {
@@ -63,10 +53,10 @@ describe('history:check', () => {
 
   it('as a command: exit 1 naming the room and version when one fails, 0 when all replay', async function () {
     this.timeout(60_000)
-    skipUnless(this, url, 'the CLI needs a database another process can open (set TEST_DATABASE_URL)')
+    skipUnless(this, database.kind === 'postgres', 'the CLI needs a database another process can open (set TEST_DATABASE_URL)')
     const good = await room(history(golden.length))
     const bad = await room(history(5, (e) => (e.version === 5 ? { ...e, type: 'timer_resumed' } : e)))
-    const env = { ...process.env, ENV: 'test', DATABASE_URL: url }
+    const env = { ...process.env, ENV: 'test', DATABASE_URL: database.url }
     const ok = await run('npx', ['tsx', 'src/cli/history-check.ts', '--room', good], { env })
     expect(ok.stdout).to.match(/checked 1 rooms, 42 events .*every room replays/)
     const failed = await run('npx', ['tsx', 'src/cli/history-check.ts', '--room', good, '--room', bad], { env }).then(

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../../config'
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection'
+import { migrateToLatest } from '../../src/db/migrate'
 import { startService, type RunningService } from '../../src/service'
 import { createScratchDatabase, realPostgresUrl } from './database'
 
@@ -45,4 +46,28 @@ export async function tearDownTestContext(): Promise<void> {
 export function ctx(): TestContext {
   if (!current) throw new Error('test context is not set up (test/support/hooks.ts)')
   return current
+}
+
+export interface OwnDatabase extends DatabaseHandle {
+  /** Closes it and drops the scratch database. */
+  dispose(): Promise<void>
+}
+
+/** A migrated database of the test's own, that nothing else writes to: a scratch database on the TEST_DATABASE_URL server, else PGlite in memory. */
+export async function openOwnDatabase(): Promise<OwnDatabase> {
+  const scratch = realPostgresUrl ? await createScratchDatabase(realPostgresUrl) : undefined
+  try {
+    const database = await openDatabase(testConfig({ ...(scratch ? { DATABASE_URL: scratch.url } : {}), PGLITE_DATA_DIR: 'memory://' }))
+    await migrateToLatest(database.db)
+    return {
+      ...database,
+      async dispose() {
+        await database.close()
+        await scratch?.drop()
+      },
+    }
+  } catch (error) {
+    await scratch?.drop()
+    throw error
+  }
 }
