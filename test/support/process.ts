@@ -24,13 +24,20 @@ export interface ServerProcess {
   exited: Promise<Exit>
 }
 
+export interface SpawnOptions {
+  startTimeoutMs?: number
+  /** Modules loaded before the server (`--import`, paths from the repository root): a fault to inject, say. */
+  imports?: string[]
+}
+
 /**
  * Spawns `node --import tsx src/server.ts` with ENV=test and the given settings, and resolves
  * once it logs that it is listening. Its own database settings must be in `env`
  * (see {@link processDatabaseEnv}).
  */
-export async function spawnServer(env: Record<string, string>, startTimeoutMs = 90_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+export async function spawnServer(env: Record<string, string>, { startTimeoutMs = 90_000, imports = [] }: SpawnOptions = {}): Promise<ServerProcess> {
+  const preload = imports.flatMap((path) => ['--import', `./${path}`])
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
