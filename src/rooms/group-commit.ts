@@ -59,7 +59,7 @@ export class GroupCommitter {
   private owed = false
   private trailing?: NodeJS.Timeout
   private inFlight = 0
-  /** When a burst last pressed (see backlogged). */
+  /** When a burst last pressed: a batch's worth of commands waited, or a second statement went (see backlogged). */
   private pressedAt = -Infinity
   private scheduled = false
   private readonly writers: number
@@ -77,14 +77,14 @@ export class GroupCommitter {
    * statement went, within the last BURST_HOLD_MS (a burst's queue empties between statements).
    */
   get backlogged(): boolean {
-    if (this.queue.length >= this.flushAt) this.pressedAt = performance.now()
-    return performance.now() - this.pressedAt < BURST_HOLD_MS
+    return this.queue.length >= this.flushAt || performance.now() - this.pressedAt < BURST_HOLD_MS
   }
 
   /** Writes one command's facts and what they imply; resolves with the stored events once committed. */
   write(write: RoomWrite): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject })
+      if (this.queue.length >= this.flushAt) this.pressedAt = performance.now()
       // A burst (timers falling due together) keeps this turn busy for long: a writer that is free
       // takes a full batch now, so the database works on it while the rest are still decided.
       if (this.queue.length >= this.flushAt && this.canSend()) this.flush()
@@ -133,6 +133,7 @@ export class GroupCommitter {
 
   /** The next batch: in arrival order, at most one command per room (the rest wait their turn). */
   private take(): Pending[] {
+    if (this.queue.length >= this.flushAt) this.pressedAt = performance.now()
     const batch: Pending[] = []
     const rooms = new Set<string>()
     const rest: Pending[] = []
