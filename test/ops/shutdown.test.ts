@@ -123,21 +123,27 @@ describe('graceful shutdown of the server process', function () {
     expect(await outcome).to.match(/^cut: /)
   })
 
-  it('on a rejection nothing handles logs it as fatal, shuts down as on SIGTERM and exits 1', async () => {
-    server = await spawnServer({ ...processDatabaseEnv(), SSE_RETRY_MS: '2500' }, { imports: ['test/fixtures/faults/reject-on-signal.ts'] })
-    const { user, roomId } = await openRoom(server)
-    const sse = await openSse(`${server.url}/api/interview/${roomId}/events`, { token: user.token })
-    await sse.next(named('connected'))
+  const faults: Array<[string, NodeJS.Signals, string]> = [
+    ['a rejection nothing handles', 'SIGUSR2', 'unhandled rejection'],
+    ['an exception nothing catches', 'SIGHUP', 'uncaught exception'],
+  ]
+  for (const [fault, signal, kind] of faults) {
+    it(`on ${fault} logs it as fatal, shuts down as on SIGTERM and exits 1`, async () => {
+      server = await spawnServer({ ...processDatabaseEnv(), SSE_RETRY_MS: '2500' }, { imports: ['test/fixtures/faults/on-signal.ts'] })
+      const { user, roomId } = await openRoom(server)
+      const sse = await openSse(`${server.url}/api/interview/${roomId}/events`, { token: user.token })
+      await sse.next(named('connected'))
 
-    server.child.kill('SIGUSR2')
-    const exit = await server.exited
-    expect(exit.code, server.output.slice(-5).join('\n')).to.equal(1)
-    const fatal = server.output.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line)] : [])).find((entry) => entry.level === 60)
-    expect(fatal, server.output.slice(-5).join('\n')).to.include({ msg: 'unhandled rejection; shutting down' })
-    expect(fatal.err.message).to.equal('injected fault: a rejection nothing handles')
-    expect(fatal.err.stack).to.be.a('string')
-    // Shut down, not cut off: the stream ends cleanly with the hint to come back.
-    expect((await sse.ended).complete, 'the event stream ends cleanly, not with a reset').to.equal(true)
-    expect(sse.messages.at(-1)?.retry, sse.text()).to.equal(2500)
-  })
+      server.child.kill(signal)
+      const exit = await server.exited
+      expect(exit.code, server.output.slice(-5).join('\n')).to.equal(1)
+      const fatal = server.output.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line)] : [])).find((entry) => entry.level === 60)
+      expect(fatal, server.output.slice(-5).join('\n')).to.include({ msg: `${kind}; shutting down` })
+      expect(fatal.err.message).to.equal(`injected fault: ${fault}`)
+      expect(fatal.err.stack).to.be.a('string')
+      // Shut down, not cut off: the stream ends cleanly with the hint to come back.
+      expect((await sse.ended).complete, 'the event stream ends cleanly, not with a reset').to.equal(true)
+      expect(sse.messages.at(-1)?.retry, sse.text()).to.equal(2500)
+    })
+  }
 })
