@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { openDatabase, type DatabaseHandle } from '../src/db/connection'
 import type { Db } from '../src/db/database'
-import { migrateToLatest } from '../src/db/migrate'
+import { openMigrated, type MigratedDatabase } from '../src/db/scratch'
 import { benchDatabaseUrl, createScratchDatabase, redactUrl } from './support'
 
-export interface BenchDatabase extends DatabaseHandle {
+export interface BenchDatabase extends MigratedDatabase {
   /** 'PostgreSQL' or 'embedded PGlite', for figure names. */
   label: string
-  /** Closes the pool and drops the scratch database. */
-  dispose(): Promise<void>
 }
 
 /**
@@ -23,21 +20,8 @@ export async function openBenchDatabase(poolSize: number): Promise<BenchDatabase
       ? `database: PostgreSQL at ${redactUrl(baseUrl!)} (scratch database, dropped afterwards), pool of ${poolSize}`
       : 'database: embedded PGlite, in memory, one connection (set BENCH_DATABASE_URL for PostgreSQL; targets are judged on PostgreSQL only)',
   )
-  try {
-    const handle = await openDatabase({ DATABASE_URL: scratch?.url, DATABASE_POOL_SIZE: poolSize, DATABASE_TIMEOUT_MS: 60_000, PGLITE_DATA_DIR: 'memory://' })
-    await migrateToLatest(handle.db)
-    return {
-      ...handle,
-      label: scratch ? 'PostgreSQL' : 'embedded PGlite',
-      async dispose() {
-        await handle.close()
-        await scratch?.drop()
-      },
-    }
-  } catch (error) {
-    await scratch?.drop()
-    throw error
-  }
+  const handle = await openMigrated(scratch, { DATABASE_POOL_SIZE: poolSize, DATABASE_TIMEOUT_MS: 60_000, PGLITE_DATA_DIR: 'memory://' })
+  return { ...handle, label: scratch ? 'PostgreSQL' : 'embedded PGlite' }
 }
 
 /** A user row to own bench rooms (room_status.owner_id references users). */

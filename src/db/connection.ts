@@ -19,7 +19,7 @@ export interface DatabaseHandle {
   close(): Promise<void>
 }
 
-type DbConfig = Partial<Pick<Config, 'DATABASE_QUERY_TIMEOUT_MS'>> & Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_TIMEOUT_MS' | 'PGLITE_DATA_DIR'>
+export type DbConfig = Partial<Pick<Config, 'DATABASE_QUERY_TIMEOUT_MS'>> & Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_TIMEOUT_MS' | 'PGLITE_DATA_DIR'>
 
 /** Opens PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite database, both through pg + Kysely. */
 export async function openDatabase(config: DbConfig, logger?: Logger): Promise<DatabaseHandle> {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { openDatabase, type DatabaseHandle, type DbConfig } from './connection'
+import { migrateToLatest } from './migrate'
 
 export interface ScratchDatabase {
   url: string
@@ -22,6 +24,33 @@ export async function createScratchDatabase(baseUrl: string, prefix: string): Pr
   return {
     url: url.toString(),
     drop: () => withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  }
+}
+
+export interface MigratedDatabase extends DatabaseHandle {
+  /** Closes it and drops the scratch database, if there is one. */
+  dispose(): Promise<void>
+}
+
+/**
+ * Opens `scratch` (or, without one, what `config` names: PGlite in memory, say) and migrates it,
+ * for a test or a bench that needs a database of its own. `dispose` closes it and drops `scratch`;
+ * so does a failure to open or migrate it.
+ */
+export async function openMigrated(scratch: ScratchDatabase | undefined, config: Omit<DbConfig, 'DATABASE_URL'>): Promise<MigratedDatabase> {
+  try {
+    const handle = await openDatabase({ ...config, DATABASE_URL: scratch?.url })
+    await migrateToLatest(handle.db)
+    return {
+      ...handle,
+      async dispose() {
+        await handle.close()
+        await scratch?.drop()
+      },
+    }
+  } catch (error) {
+    await scratch?.drop()
+    throw error
   }
 }
 

@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
 import { checkHistories, type RoomCheckFailure } from '../../src/rooms/history-check'
-import { openOwnDatabase, type OwnDatabase } from '../support/context'
+import type { MigratedDatabase } from '../../src/db/scratch'
+import { openOwnDatabase } from '../support/context'
 import { preVersionHistory, storeRecorded } from '../support/histories'
 import { skipUnless } from '../support/skip'
 import type { RecordedEvent } from '../../src/rooms/history-record'
@@ -15,7 +16,7 @@ const golden = preVersionHistory().events
 const history = (n: number, change: (event: RecordedEvent) => RecordedEvent = (e) => e) => golden.slice(0, n).map((e) => change(structuredClone(e)))
 
 // Broken histories go into a database of their own: in the shared one, the projections would trip over them.
-let database: OwnDatabase
+let database: MigratedDatabase
 
 async function room(events: RecordedEvent[]): Promise<string> {
   const roomId = `check-${randomUUID().slice(0, 8)}`

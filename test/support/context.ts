@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '../../config'
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection'
-import { migrateToLatest } from '../../src/db/migrate'
 import { startService, type RunningService } from '../../src/service'
+import { openMigrated, type MigratedDatabase } from '../../src/db/scratch'
 import { createScratchDatabase, realPostgresUrl } from './database'
 
 export interface TestContext {
@@ -48,26 +48,8 @@ export function ctx(): TestContext {
   return current
 }
 
-export interface OwnDatabase extends DatabaseHandle {
-  /** Closes it and drops the scratch database. */
-  dispose(): Promise<void>
-}
-
 /** A migrated database of the test's own, that nothing else writes to: a scratch database on the TEST_DATABASE_URL server, else PGlite in memory. */
-export async function openOwnDatabase(): Promise<OwnDatabase> {
+export async function openOwnDatabase(): Promise<MigratedDatabase> {
   const scratch = realPostgresUrl ? await createScratchDatabase(realPostgresUrl) : undefined
-  try {
-    const database = await openDatabase(testConfig({ ...(scratch ? { DATABASE_URL: scratch.url } : {}), PGLITE_DATA_DIR: 'memory://' }))
-    await migrateToLatest(database.db)
-    return {
-      ...database,
-      async dispose() {
-        await database.close()
-        await scratch?.drop()
-      },
-    }
-  } catch (error) {
-    await scratch?.drop()
-    throw error
-  }
+  return openMigrated(scratch, testConfig({ PGLITE_DATA_DIR: 'memory://' }))
 }
