@@ -84,7 +84,6 @@ export class GroupCommitter {
   write(write: RoomWrite): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject })
-      if (this.queue.length >= this.flushAt) this.pressedAt = performance.now()
       // A burst (timers falling due together) keeps this turn busy for long: a writer that is free
       // takes a full batch now, so the database works on it while the rest are still decided.
       if (this.queue.length >= this.flushAt && this.canSend()) this.flush()
@@ -133,6 +132,7 @@ export class GroupCommitter {
 
   /** The next batch: in arrival order, at most one command per room (the rest wait their turn). */
   private take(): Pending[] {
+    // Only a batch taken empties the queue: a full one taken marks the moment it stops being full.
     if (this.queue.length >= this.flushAt) this.pressedAt = performance.now()
     const batch: Pending[] = []
     const rooms = new Set<string>()
