@@ -28,6 +28,15 @@ export interface LoadedRoom {
   version: number
 }
 
+/**
+ * A room as this process keeps it. `rowHasPlan`: the room's status row at this version holds this
+ * machine version's snapshot with the plan in it (the row was restored, or this process wrote it),
+ * so a write may leave the plan out of the snapshot it sends (see commit).
+ */
+interface CachedRoom extends LoadedRoom {
+  rowHasPlan: boolean
+}
+
 export interface CommandResult extends LoadedRoom {
   facts: RoomFact[]
   events: StoredEvent[]
@@ -100,7 +109,7 @@ export interface ExecutedCommand {
 export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; executed: [ExecutedCommand] }> {
   /** Counters read by /metrics. */
   readonly stats = { conflicts: 0, exhausted: 0 }
-  private readonly cache = new Map<string, LoadedRoom>()
+  private readonly cache = new Map<string, CachedRoom>()
   /** A room's owner never changes: once known, never read again (bounded like the cache). */
   private readonly owners = new Map<string, string>()
   private readonly queues = new Map<string, Promise<unknown>>()
@@ -158,19 +167,25 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
 
   /** The room as of now: the cached snapshot brought up to date with the events appended since. */
   async load(roomId: string): Promise<LoadedRoom> {
+    const { snapshot, version } = await this.loadCached(roomId)
+    return { snapshot, version }
+  }
+
+  private async loadCached(roomId: string): Promise<CachedRoom> {
     const { db } = this.options
     let base = this.cache.get(roomId)
     if (!base) {
       const row = await findRoomStatus(db, roomId)
       // A snapshot another machine version made is not restored: the room is rebuilt from its facts.
       const restored = row && restorableSnapshot(row.snapshot)
-      base = row && restored ? { snapshot: restored, version: row.version } : { snapshot: initialRoomSnapshot(), version: 0 }
+      base = row && restored ? { snapshot: restored, version: row.version, rowHasPlan: true } : { snapshot: initialRoomSnapshot(), version: 0, rowHasPlan: false }
     }
     const newer = await readStream(db, roomStream(roomId), { fromVersion: base.version + 1 })
     if (newer.length === 0) return this.remember(roomId, base)
     let snapshot = base.snapshot
     for (const event of newer) snapshot = applyStored(snapshot, event).snapshot
-    return this.remember(roomId, { snapshot, version: newer[newer.length - 1]!.stream_position })
+    // Written by another process, whose machine version this one does not know.
+    return this.remember(roomId, { snapshot, version: newer[newer.length - 1]!.stream_position, rowHasPlan: false })
   }
 
   /** The room's owner, or undefined when there is no such room; from memory once known. */
@@ -225,7 +240,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       }
       const { loaded, facts, snapshot, now } = decision
       const record: IdempotencyRecord | undefined = key && { ...key, roomId, ...build!(pendingOutcome(loaded, facts, snapshot), now) }
-      if (facts.length === 0 && !record) return { result: { ...loaded, facts, events: [] } }
+      if (facts.length === 0 && !record) return { result: { snapshot: loaded.snapshot, version: loaded.version, facts, events: [] } }
       try {
         const result = await this.commit(roomId, loaded, facts, snapshot, now, { ...metadata, node: this.options.node }, record)
         return { result, answer: record && { status: record.status, body: record.body } }
@@ -250,7 +265,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
    * the conflict drops it, so the next attempt goes through load(). A refusal or a no-op on the
    * cached room may only mean the cache is behind, so those are decided again on the stored room.
    */
-  private async decideOnLatest(roomId: string, command: RoomCommand, ifMatch?: number[]): Promise<{ loaded: LoadedRoom; facts: RoomFact[]; snapshot: RoomSnapshot; now: Date }> {
+  private async decideOnLatest(roomId: string, command: RoomCommand, ifMatch?: number[]): Promise<{ loaded: CachedRoom; facts: RoomFact[]; snapshot: RoomSnapshot; now: Date }> {
     const cached = this.cache.get(roomId)
     // A cached room at another version than If-Match names may only be behind: look at the store.
     if (cached && (!ifMatch || ifMatch.includes(cached.version))) {
@@ -262,7 +277,7 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
         if (!(error instanceof CommandRefused)) throw error
       }
     }
-    const loaded = await this.load(roomId)
+    const loaded = await this.loadCached(roomId)
     if (ifMatch && !ifMatch.includes(loaded.version)) {
       const tags = ifMatch.map((v) => `"${v}"`).join(', ')
       throw new PreconditionFailedError(`Room ${roomId} is at version ${loaded.version}, not ${tags} (If-Match); nothing was done`, { room_id: roomId, current_version: loaded.version, if_match: ifMatch }, `"${loaded.version}"`)
@@ -271,11 +286,11 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     return { loaded, ...decideAndFold(loaded.snapshot, command, now), now }
   }
 
-  private async commit(roomId: string, loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot, now: Date, metadata: EventMetadata, record?: IdempotencyRecord): Promise<CommandResult> {
+  private async commit(roomId: string, loaded: CachedRoom, facts: RoomFact[], snapshot: RoomSnapshot, now: Date, metadata: EventMetadata, record?: IdempotencyRecord): Promise<CommandResult> {
     if (facts.length === 0) {
       // Nothing to append, but the key still answers its retries with this answer.
       if (record) await insertIdempotencyRecord(this.options.db, record)
-      return { ...loaded, facts, events: [] }
+      return { snapshot: loaded.snapshot, version: loaded.version, facts, events: [] }
     }
     const timers = dueTimers(snapshot)
     const ctx = snapshot.context
@@ -297,7 +312,8 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
         current_sequence: ctx.phases[ctx.index]?.sequence ?? null,
         deadline: ctx.deadline ? new Date(ctx.deadline) : null,
         version,
-        snapshot: persisted,
+        // The plan never changes after room_opened, and is most of the snapshot: a row that has it keeps it.
+        snapshot: loaded.rowHasPlan ? withoutPlan(persisted) : persisted,
         opened_at: new Date(ctx.opened_at ?? now),
         updated_at: now,
       },
@@ -305,12 +321,12 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
       snapshot: periodic ? { version, snapshot: persisted, at: new Date(facts[facts.length - 1]!.at) } : undefined,
       idempotency: record,
     })
-    const room = this.remember(roomId, { snapshot, version })
+    const room = this.remember(roomId, { snapshot, version, rowHasPlan: true })
     this.emit('appended', { roomId, events, snapshot, version, timers })
-    return { ...room, facts, events }
+    return { snapshot: room.snapshot, version: room.version, facts, events }
   }
 
-  private remember(roomId: string, room: LoadedRoom): LoadedRoom {
+  private remember(roomId: string, room: CachedRoom): CachedRoom {
     this.cache.delete(roomId)
     this.cache.set(roomId, room)
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
@@ -333,4 +349,9 @@ function replayable(stored: StoredAnswer & { fingerprint: string }, key: { key: 
   if (stored.fingerprint === key.fingerprint) return { status: stored.status, body: stored.body }
   const message = `was used within the last ${IDEMPOTENCY_TTL_HOURS} h for another request (method, path or body differ); use a new key for a new request`
   throw new UnprocessableError(`Idempotency-Key ${key.key} ${message}`, [{ path: 'headers.idempotency-key', message }], 'idempotency_key_reused')
+}
+
+/** A persisted snapshot without the plan (`context.phases`): the status row it is written to keeps its own (see writeRoomBatch). */
+function withoutPlan(persisted: ReturnType<typeof persistSnapshot>): ReturnType<typeof persistSnapshot> {
+  return { ...persisted, context: { ...(persisted.context as RoomSnapshot['context']), phases: undefined } }
 }

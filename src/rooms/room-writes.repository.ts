@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Db } from '../db/database'
 import { PREPARE } from '../db/prepared'
 import type { NewEvent } from '../event-store'
-import type { DueTimer } from '../../machines/interview-room'
+import { MACHINE_VERSION, type DueTimer } from '../../machines/interview-room'
 import type { RoomStatusWrite } from './room.repository'
 import type { IdempotencyRecord } from './idempotency.repository'
 
@@ -49,6 +49,12 @@ export async function notify(db: Db, channel: string, node: string): Promise<voi
  * of their own (this process delivers its own events without reading them back). Returns the
  * events written, grouped by stream; a stream missing from the answer lost its race (a
  * ConcurrencyError for that command alone).
+ *
+ * The status row's snapshot may come without the plan (`context.phases`: set by room_opened, never
+ * changed since, and most of the snapshot's bytes, which PostgreSQL would parse and write again on
+ * every command). The row then keeps the plan it holds, if it is this machine version's snapshot.
+ * Otherwise (no row, or another version's) the snapshot is stored without its machine version: no
+ * reader restores it, the room is rebuilt from its facts, and its next write sends the whole snapshot.
  *
  * At most one command per room: the statement matches each command to the head it wrote by stream,
  * so two commands for one room would take each other's rows. Rows are inserted in stream order, so
@@ -114,10 +120,16 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
     ),
     status as (
       insert into room_status (room_id, owner_id, session_id, title, state, current_sequence, deadline, version, snapshot, opened_at, updated_at)
-      select room_id, owner_id, session_id, title, state, current_sequence, deadline, version, snapshot, opened_at, updated_at from won
+      select room_id, owner_id, session_id, title, state, current_sequence, deadline, version,
+             case when snapshot #> '{context,phases}' is null then snapshot - 'machine_version' else snapshot end, opened_at, updated_at
+        from won
       on conflict (room_id) do update
         set state = excluded.state, current_sequence = excluded.current_sequence, deadline = excluded.deadline,
-            version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at
+            version = excluded.version, updated_at = excluded.updated_at,
+            snapshot = case when excluded.snapshot #> '{context,phases}' is not null then excluded.snapshot
+                            when room_status.snapshot -> 'machine_version' = ${sql.lit(String(MACHINE_VERSION))}::jsonb and room_status.snapshot #> '{context,phases}' is not null
+                            then jsonb_set(excluded.snapshot, '{context,phases}', room_status.snapshot #> '{context,phases}') || ${sql.lit(`{"machine_version": ${MACHINE_VERSION}}`)}::jsonb
+                            else excluded.snapshot end
     ),
     tm as (
       select * from jsonb_to_recordset(${JSON.stringify(timers)}::jsonb) as t(ord int, kind text, sequence int, due_at timestamptz)
