@@ -86,6 +86,7 @@ export function createMetrics(sources: MetricSources) {
   counter('timers_fired_total', 'Timers fired', () => timers.stats.fired)
   counter('timers_stale_total', 'Timers fired after their room had moved on (no fact)', () => timers.stats.stale)
   gauge('timers_armed', 'In-process timers armed now', () => timers.armedCount)
+  gauge('timers_waiting', 'Timers due and waiting for a firing slot (deadlines that fell together)', () => timers.waitingCount)
   gauge('sse_clients', 'Open SSE streams on this process', () => hub.clientCount)
   gauge('db_pool_total', 'Database connections open', () => pool.totalCount)
   gauge('db_pool_idle', 'Database connections idle', () => pool.idleCount)

@@ -90,6 +90,34 @@ describe('room runtime on the database', () => {
     expect((await stream(roomId)).filter((e) => e.type === 'phase_changed')).to.have.length(1)
   })
 
+  it('fires deadlines that fall together at most maxFiring at a time, the rest in the order they fell due', async () => {
+    const user = await newUser('rt')
+    const runtime = newRuntime()
+    const scheduler = newScheduler(runtime, 60_000, { maxFiring: 1 })
+    const rooms = Array.from({ length: 5 }, () => newRoomId())
+    let mostWaiting = 0
+    runtime.on('executed', () => (mostWaiting = Math.max(mostWaiting, scheduler.waitingCount)))
+    scheduler.start()
+    try {
+      for (const roomId of rooms) await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 0.01)]))
+      // Started together: the five deadlines fall within a few milliseconds of each other.
+      const started = await Promise.all(rooms.map((roomId) => runtime.execute(roomId, { type: 'startTimer' })))
+      const before = { ...runtime.committer.stats }
+      for (const roomId of rooms) await waitForFact(roomId, 'interview_completed', 5_000)
+      expect(mostWaiting).to.be.greaterThan(0)
+      // One firing at a time: each went to the database in a statement of its own.
+      expect(runtime.committer.stats.writes - before.writes).to.equal(5)
+      expect(runtime.committer.stats.batches - before.batches).to.equal(5)
+      const completed = await Promise.all(rooms.map(async (roomId) => (await stream(roomId)).filter((e) => e.type === 'interview_completed')))
+      expect(completed.map((facts) => facts.length)).to.deep.equal([1, 1, 1, 1, 1])
+      const byDeadline = rooms.map((_, i) => i).sort((a, b) => started[a]!.snapshot.context.deadline!.localeCompare(started[b]!.snapshot.context.deadline!))
+      const byCommit = rooms.map((_, i) => i).sort((a, b) => completed[a]![0]!.global_position - completed[b]![0]!.global_position)
+      expect(byCommit).to.deep.equal(byDeadline)
+    } finally {
+      await scheduler.stop()
+    }
+  })
+
   it('keeps a paused room frozen across a restart', async () => {
     const { roomId, runtime } = await openRoom()
     await runtime.execute(roomId, { type: 'startTimer' })

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createLogger } from '../../src/logger'
 import { systemClock } from '../../src/clock'
 import { RoomRuntime } from '../../src/rooms/room-runtime'
-import { TimerScheduler } from '../../src/rooms/timer-scheduler'
+import { TimerScheduler, type TimerSchedulerOptions } from '../../src/rooms/timer-scheduler'
 import type { Phase, RoomCommand } from '../../machines/interview-room'
 import type { RoomWrite } from '../../src/rooms/room-writes.repository'
 import { roomStream } from '../../src/rooms/room-facts.schema'
@@ -15,8 +15,8 @@ export function newRuntime(name = randomUUID().slice(0, 8)): RoomRuntime {
   return new RoomRuntime({ db: ctx().database.db, clock: systemClock, logger: quietLogger, node: `test-${name}`, leaseGraceMs: 500 })
 }
 
-export function newScheduler(runtime: RoomRuntime, pollMs = 100): TimerScheduler {
-  return new TimerScheduler({ db: ctx().database.db, runtime, clock: systemClock, logger: quietLogger, pollMs, horizonMs: 500 })
+export function newScheduler(runtime: RoomRuntime, pollMs = 100, options: Partial<TimerSchedulerOptions> = {}): TimerScheduler {
+  return new TimerScheduler({ db: ctx().database.db, runtime, clock: systemClock, logger: quietLogger, pollMs, horizonMs: 500, ...options })
 }
 
 export const phase = (sequence: number, minutes: number): Phase => ({
