@@ -73,7 +73,7 @@ export class TimerScheduler {
     if (this.poller) clearInterval(this.poller)
     for (const { handle } of this.armed.values()) clearTimeout(handle)
     this.armed.clear()
-    // Their rows stay leased to this process until the leases run out (released just below).
+    // Timers still waiting for a firing slot: their rows are among this process's leases released below.
     this.waiting.length = 0
     await this.polling
     await releaseLeases(this.options.db, this.options.runtime.node).catch((err) => this.options.logger.warn({ err }, 'could not release timer leases'))

@@ -90,29 +90,33 @@ describe('room runtime on the database', () => {
     expect((await stream(roomId)).filter((e) => e.type === 'phase_changed')).to.have.length(1)
   })
 
-  it('fires deadlines that fall together at most maxFiring at a time, the rest in the order they fell due', async () => {
+  it('fires deadlines that fall together at most maxFiring at a time; the others wait and fire once each', async () => {
     const user = await newUser('rt')
     const runtime = newRuntime()
     const scheduler = newScheduler(runtime, 60_000, { maxFiring: 1 })
     const rooms = Array.from({ length: 5 }, () => newRoomId())
     let mostWaiting = 0
-    runtime.on('executed', () => (mostWaiting = Math.max(mostWaiting, scheduler.waitingCount)))
+    let fired = 0
+    runtime.on('executed', ({ command, ok }) => {
+      mostWaiting = Math.max(mostWaiting, scheduler.waitingCount)
+      if (command.type === 'timerDue' && ok) fired++
+    })
     scheduler.start()
     try {
       for (const roomId of rooms) await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 0.01)]))
       // Started together: the five deadlines fall within a few milliseconds of each other.
-      const started = await Promise.all(rooms.map((roomId) => runtime.execute(roomId, { type: 'startTimer' })))
+      await Promise.all(rooms.map((roomId) => runtime.execute(roomId, { type: 'startTimer' })))
       const before = { ...runtime.committer.stats }
-      for (const roomId of rooms) await waitForFact(roomId, 'interview_completed', 5_000)
+      // Counted once each firing has been answered, so the committer's stats include its statement.
+      const until = Date.now() + 5_000
+      while (fired < rooms.length && Date.now() < until) await sleep(50)
+      expect(fired).to.equal(rooms.length)
       expect(mostWaiting).to.be.greaterThan(0)
       // One firing at a time: each went to the database in a statement of its own.
       expect(runtime.committer.stats.writes - before.writes).to.equal(5)
       expect(runtime.committer.stats.batches - before.batches).to.equal(5)
-      const completed = await Promise.all(rooms.map(async (roomId) => (await stream(roomId)).filter((e) => e.type === 'interview_completed')))
-      expect(completed.map((facts) => facts.length)).to.deep.equal([1, 1, 1, 1, 1])
-      const byDeadline = rooms.map((_, i) => i).sort((a, b) => started[a]!.snapshot.context.deadline!.localeCompare(started[b]!.snapshot.context.deadline!))
-      const byCommit = rooms.map((_, i) => i).sort((a, b) => completed[a]![0]!.global_position - completed[b]![0]!.global_position)
-      expect(byCommit).to.deep.equal(byDeadline)
+      const completed = await Promise.all(rooms.map(async (roomId) => (await stream(roomId)).filter((e) => e.type === 'interview_completed').length))
+      expect(completed).to.deep.equal([1, 1, 1, 1, 1])
     } finally {
       await scheduler.stop()
     }
