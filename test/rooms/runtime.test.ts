@@ -5,6 +5,7 @@ import { roomStream } from '../../src/rooms/room-facts.schema'
 import { CommandRefused, roomStatus } from '../../machines/interview-room'
 import { ctx } from '../support/context'
 import { newUser } from '../support/http'
+import { waitFor } from '../support/rooms'
 import { newRoomId, newRuntime, newScheduler, openCommand, phase, sleep } from '../support/runtime'
 
 async function openRoom(phases = [phase(1, 0.5), phase(2, 0.5)]) {
@@ -108,8 +109,7 @@ describe('room runtime on the database', () => {
       await Promise.all(rooms.map((roomId) => runtime.execute(roomId, { type: 'startTimer' })))
       const before = { ...runtime.committer.stats }
       // Counted once each firing has been answered, so the committer's stats include its statement.
-      const until = Date.now() + 5_000
-      while (fired < rooms.length && Date.now() < until) await sleep(50)
+      await waitFor(async () => fired === rooms.length, 5_000, 'the five firings to be answered')
       expect(fired).to.equal(rooms.length)
       expect(mostWaiting).to.be.greaterThan(0)
       // One firing at a time: each went to the database in a statement of its own.
