@@ -43,7 +43,7 @@ export class TimerScheduler {
   /** Counters read by /metrics. */
   readonly stats = { armed: 0, fired: 0, stale: 0, failed: 0 }
   private readonly armed = new Map<string, Armed>()
-  /** Timers that fell due while maxFiring firings were under way, in the order they fell due. */
+  /** Timers that fell due while maxFiring firings were under way, in the order their in-process timers ran out. */
   private readonly waiting: Due[] = []
   private firing = 0
   private readonly maxFiring: number
@@ -117,7 +117,7 @@ export class TimerScheduler {
    * rooms outlive the young generation, the collector's pauses grow, and the event loop stalls for
    * hundreds of milliseconds while the database idles. So at most `maxFiring` firings are under way
    * (256: the two statements in flight and the next two batches, at 64 commands a statement); the
-   * others wait here, a few bytes each, and are decided when one ends, in the order they fell due.
+   * others wait here, a few bytes each, and are decided when one ends, in the order their in-process timers ran out.
    * `late_ms` tells the wait. 10,000 deadlines within one second on PostgreSQL (bench:timers
    * --burst, 2 cores): due → commit p99 750–1,000 ms unbounded, 480–630 ms at 128 to 256.
    */
