@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { api, newAdmin, newUser, type TestUser } from '../support/http'
-import { expectFieldError, openRoom, phaseBody, roomCommand, runningRoom, waitFor } from '../support/rooms'
+import { expectFieldError, openRoom, phaseBody, roomCommand, runningRoom, timerStatus, waitFor } from '../support/rooms'
 
 const ids = (rooms: Array<{ room_id: string }>) => rooms.map((r) => r.room_id)
 
@@ -46,11 +46,14 @@ describe('GET /api/connections/status', () => {
     const [user, other] = [await newUser('conn'), await newUser('other')]
     const mine = await roomsInEveryState(user)
     const theirs = (await openRoom(other)).roomId
+    const pausedVersion: number = (await timerStatus(user, mine.paused)).body.version
     const body = await waitFor(async () => {
       const reply = await api('GET', '/api/connections/status', { token: user.token })
       const seen = ids(reply.body.rooms)
-      return seen.length === 3 && [mine.ready, mine.running, mine.paused].every((id) => seen.includes(id)) && reply.body
-    }, 10_000, "the caller's three open rooms")
+      // Before the completed room was opened, the list had these three rooms too: wait for the pause that came after.
+      const pausedRow = reply.body.rooms.find((r: { room_id: string }) => r.room_id === mine.paused)
+      return seen.length === 3 && [mine.ready, mine.running, mine.paused].every((id) => seen.includes(id)) && pausedRow.version >= pausedVersion && reply.body
+    }, 10_000, "the caller's three open rooms, the pause folded")
     expect(ids(body.rooms)).to.not.include.members([mine.completed, theirs])
     expect(body).to.include({ success: true, total_rooms: 3, total_peers: 0, active_bots: 0 })
     expect(body.rooms.every((r: { owner_id: string }) => r.owner_id === user.id)).to.equal(true)
