@@ -155,11 +155,31 @@ async function startNode(args: string[], env: Record<string, string>, readyPath:
  * the service: the profile is written when the bench stops it).
  */
 function startScriptArguments(): string[] {
+  const extra = process.env.BENCH_SERVICE_NODE_ARGS?.trim()
+  return [...(extra ? extra.split(/\s+/) : []), ...startScript()]
+}
+
+/** The start script's node arguments, `<flags> --import tsx src/server.ts`. */
+function startScript(): string[] {
   const start = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
   const [command, ...args] = start.trim().split(/\s+/)
   if (command !== 'node' || args[args.length - 1] !== 'src/server.ts') throw new Error(`the start script must be \`node … src/server.ts\`, got \`${start}\``)
-  const extra = process.env.BENCH_SERVICE_NODE_ARGS?.trim()
-  return [...(extra ? extra.split(/\s+/) : []), ...args]
+  return args
+}
+
+/**
+ * For a bench that runs the service's runtime in its own process: unless this process already runs
+ * under the V8 flags of `npm start`, runs this bench again under them and resolves to its exit
+ * code (the caller exits with it); otherwise undefined, and the caller goes on. So its figures are
+ * the runtime's as the service runs it, garbage collector included.
+ */
+export function rerunUnderStartFlags(): Promise<number> | undefined {
+  const args = startScript()
+  const flags = args.slice(0, args.indexOf('--import'))
+  if (flags.every((flag) => process.execArgv.includes(flag))) return undefined
+  console.log(`(running again under the start script's V8 flags: ${flags.join(' ')})`)
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', process.argv[1]!, ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' })
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))))
 }
 
 /**

@@ -41,6 +41,10 @@
  *   BENCH_TIMER_SSE_ROOMS         rooms with an SSE client (default 1,000; 0 skips this part)
  *   BENCH_TIMER_SSE_LEAD_S        seconds from the first open to the window (default 15 s + 50 ms per room, plus the warm-up)
  *   BENCH_TIMER_SSE_WARMUP_S      seconds from the first phases' deadlines to the second ones' (default 10; 0: one phase)
+ *
+ * The bench runs itself under the V8 flags of `npm start` (it starts itself again with them when
+ * it was started without), so the runtime and scheduler it runs in process collect their garbage
+ * as they do in the service.
  */
 import { randomUUID } from 'node:crypto'
 import { cpus } from 'node:os'
@@ -55,7 +59,7 @@ import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-st
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
 import { benchUser, call, histogramShares } from './lib-api'
 import { ClientPool } from './lib-sse-pool'
-import { machineCpu, postgresCpu, startService, threadCpu, type BenchProcess } from './lib-sse-process'
+import { machineCpu, postgresCpu, rerunUnderStartFlags, startService, threadCpu, type BenchProcess } from './lib-sse-process'
 
 const FULL = process.env.BENCH_FULL === '1'
 const BURST = process.argv.includes('--burst') || process.env.BENCH_TIMER_BURST === '1'
@@ -385,8 +389,12 @@ async function burstSse(): Promise<void> {
   }
 }
 
-// `npm run bench` runs the staggered load and then the bursts; --burst runs only the bursts.
-;(BURST ? burst().then(burstSse) : main().then(burst).then(burstSse)).catch((error) => {
-  console.error(error)
-  process.exit(1)
-})
+// `npm run bench` runs the staggered load and then the bursts; --burst runs only the bursts. The
+// runtime and scheduler run here as in the service: under the V8 flags of its start script.
+const rerun = rerunUnderStartFlags()
+if (rerun) void rerun.then((code) => process.exit(code))
+else
+  (BURST ? burst().then(burstSse) : main().then(burst).then(burstSse)).catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
