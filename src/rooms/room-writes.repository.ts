@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/database'
-import { PREPARE } from '../db/prepared'
+import { precompiled } from '../db/precompiled'
 import type { NewEvent } from '../event-store'
 import { MACHINE_VERSION, type DueTimer } from '../../machines/interview-room'
 import type { RoomStatusWrite } from './room.repository'
@@ -93,14 +93,34 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
   const events = writes.flatMap((w, i) => w.events.map((e, n) => ({ ord: i + 1, n: n + 1, type: e.type, data: e.data, metadata: e.metadata ?? {} })))
   const timers = writes.flatMap((w, i) => w.timers.map((t) => ({ ord: i + 1, kind: t.kind, sequence: t.sequence, due_at: t.due_at })))
   const keys = writes.flatMap((w, i) => (w.idempotency ? [{ ord: i + 1, user_id: w.idempotency.userId, key: w.idempotency.key, fingerprint: w.idempotency.fingerprint, status: w.idempotency.status, body: w.idempotency.body }] : []))
-  const result = await sql<WrittenRow>`${sql.raw(PREPARE)}
+  const [cmdJson, eventsJson, timersJson, keysJson] = [JSON.stringify(cmd), JSON.stringify(events), JSON.stringify(timers), JSON.stringify(keys)]
+  const inserted =
+    announce === undefined
+      ? await writeBatch(db, cmdJson, eventsJson, timersJson, node, leaseGraceMs / 1000, keysJson)
+      : await writeAnnouncedBatch(db, cmdJson, eventsJson, timersJson, node, leaseGraceMs / 1000, keysJson, announce, node)
+  const byStream = new Map<string, WrittenRow[]>()
+  for (const row of inserted) {
+    const rows = byStream.get(row.stream_id)
+    if (rows) rows.push(row)
+    else byStream.set(row.stream_id, [row])
+  }
+  for (const rows of byStream.values()) rows.sort((a, b) => a.stream_position - b.stream_position)
+  return byStream
+}
+
+/**
+ * The statement writeRoomBatch sends, built and compiled once per variant (see precompiled): only
+ * its parameters change from call to call. Each list is ONE jsonb parameter, read back with
+ * jsonb_to_recordset (see writeRoomBatch).
+ */
+const batchStatement = (cmd: string, events: string, timers: string, node: string, leaseSeconds: number, keys: string, announce?: { channel: string; node: string }) => sql<WrittenRow>`
     with cmd as (
-      select * from jsonb_to_recordset(${JSON.stringify(cmd)}::jsonb)
+      select * from jsonb_to_recordset(${cmd}::jsonb)
              as c(ord int, room_id text, stream_id text, expected int, owner_id uuid, session_id uuid, title text, state text, current_sequence int,
                   deadline timestamptz, version int, snapshot jsonb, opened_at timestamptz, updated_at timestamptz, periodic jsonb, periodic_at timestamptz)
     ),
     ev as (
-      select * from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(ord int, n int, type text, data jsonb, metadata jsonb)
+      select * from jsonb_to_recordset(${events}::jsonb) as e(ord int, n int, type text, data jsonb, metadata jsonb)
     ),
     heads as (
       insert into events (stream_id, stream_position, type, data, metadata)
@@ -132,11 +152,11 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
                             else excluded.snapshot end
     ),
     tm as (
-      select * from jsonb_to_recordset(${JSON.stringify(timers)}::jsonb) as t(ord int, kind text, sequence int, due_at timestamptz)
+      select * from jsonb_to_recordset(${timers}::jsonb) as t(ord int, kind text, sequence int, due_at timestamptz)
     ),
     armed as (
       insert into room_timers (room_id, kind, sequence, due_at, leased_by, lease_until)
-      select w.room_id, t.kind, t.sequence, t.due_at, ${node}::text, t.due_at + make_interval(secs => ${leaseGraceMs / 1000}::float8)
+      select w.room_id, t.kind, t.sequence, t.due_at, ${node}::text, t.due_at + make_interval(secs => ${leaseSeconds}::float8)
         from won w join tm t on t.ord = w.ord
       on conflict (room_id, kind) do update
         set sequence = excluded.sequence, due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until
@@ -151,23 +171,20 @@ export async function writeRoomBatch(db: Db, writes: RoomWrite[], node: string, 
       on conflict (room_id, version) do nothing
     ),
     ik as (
-      select * from json_to_recordset(${JSON.stringify(keys)}::json) as k(ord int, user_id uuid, key text, fingerprint text, status int, body json)
+      select * from json_to_recordset(${keys}::json) as k(ord int, user_id uuid, key text, fingerprint text, status int, body json)
     ),
     keyed as (
       insert into idempotency_keys (user_id, key, fingerprint, room_id, status, body)
       select k.user_id, k.key, k.fingerprint, w.room_id, k.status, k.body from won w join ik k on k.ord = w.ord
     )
-    ${announce === undefined ? sql`` : sql`, announced as (select pg_notify(${announce}, ${node}::text) from (select from heads limit 1) h)`}
+    ${announce === undefined ? sql`` : sql`, announced as (select pg_notify(${announce.channel}, ${announce.node}::text) from (select from heads limit 1) h)`}
     select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from heads
     ${announce === undefined ? sql`` : sql`cross join (select count(*) from announced) a`}
     union all
-    select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from tails`.execute(db)
-  const byStream = new Map<string, WrittenRow[]>()
-  for (const row of result.rows) {
-    const rows = byStream.get(row.stream_id)
-    if (rows) rows.push(row)
-    else byStream.set(row.stream_id, [row])
-  }
-  for (const rows of byStream.values()) rows.sort((a, b) => a.stream_position - b.stream_position)
-  return byStream
-}
+    select stream_id, global_position, stream_position, transaction_id::text as transaction_id, recorded_at from tails`
+
+const writeBatch = precompiled((_db: Db, cmd: string, events: string, timers: string, node: string, leaseSeconds: number, keys: string) => batchStatement(cmd, events, timers, node, leaseSeconds, keys))
+
+const writeAnnouncedBatch = precompiled((_db: Db, cmd: string, events: string, timers: string, node: string, leaseSeconds: number, keys: string, channel: string, announcer: string) =>
+  batchStatement(cmd, events, timers, node, leaseSeconds, keys, { channel, node: announcer }),
+)
