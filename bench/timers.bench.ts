@@ -57,7 +57,7 @@ import { phaseDurationMs, type Phase } from '../machines/interview-room'
 import { insertBenchUser, openBenchDatabase } from './lib-database'
 import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-stats'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
-import { benchUser, call, histogramShares } from './lib-api'
+import { benchUser, bucketShares, call, histogramBuckets, metricValue, scrapeMetrics } from './lib-api'
 import { ClientPool } from './lib-sse-pool'
 import { machineCpu, postgresCpu, rerunUnderStartFlags, startService, threadCpu, type BenchProcess } from './lib-sse-process'
 
@@ -354,6 +354,9 @@ async function burstSse(): Promise<void> {
       if (warm.size < open.opened) problems.push(`only ${warm.size} of ${open.opened} clients received the first phase_changed before the window`)
       console.log(line('first deadlines (cold) → received', summarize([...warm].map(([i, at]) => at - firstDeadlines[i]!))))
     }
+    // Read just before the window, after the measured phase's warnings (due a fifth of it earlier), so the burst's statements can be told from the others.
+    await sleep(windowStart - 500 - Date.now())
+    const metricsBefore = await scrapeMetrics(service.url)
     // The service's CPU from just before the window until every client has its event: the burst's work.
     await sleep(windowStart - 50 - Date.now())
     const clientsCpu = () => clients!.pids.map((pid) => threadCpu(pid)).reduce((total, t) => total + t.main + t.background, 0)
@@ -373,10 +376,17 @@ async function burstSse(): Promise<void> {
     const idle = (restAfter.machine.idle - restBefore.machine.idle) / ((restAfter.at - restBefore.at) / 1000)
     console.log(`over the same time: PostgreSQL ${restMs((r) => r.postgres)} ms (its processes on this machine), the SSE clients ${restMs((r) => r.clients)} ms; the machine's cores were idle ${fmt(idle, 2)} of ${cpus().length}`)
     // The service's own view of the same firings: how late each was decided, and committed.
+    const metricsAfter = await scrapeMetrics(service.url)
+    const sharesText = (shares: Array<{ le: string; share: number }>) => shares.map((b) => `≤ ${b.le} s ${(b.share * 100).toFixed(1)} %`).join(', ')
     for (const metric of ['timer_lateness_seconds', 'timer_due_to_commit_seconds']) {
-      const { count, shares } = await histogramShares(service.url, metric, 'kind="deadline"')
-      console.log(`service's ${metric} (${fmt(count)} firings): ${shares.map((b) => `≤ ${b.le} s ${(b.share * 100).toFixed(1)} %`).join(', ')}`)
+      const { count, shares } = bucketShares(histogramBuckets(metricsAfter, metric, 'kind="deadline"'))
+      console.log(`service's ${metric} (${fmt(count)} firings): ${sharesText(shares)}`)
     }
+    // The database's share: a slow statement and a busy process look alike in the two above.
+    const statement = 'group_commit_statement_seconds'
+    const statements = bucketShares(histogramBuckets(metricsAfter, statement), histogramBuckets(metricsBefore, statement))
+    const commands = metricValue(metricsAfter, 'group_commit_writes_total') - metricValue(metricsBefore, 'group_commit_writes_total')
+    console.log(`service's ${statement} over the burst (${fmt(statements.count)} statements, ${fmt(commands)} commands): ${sharesText(statements.shares)}`)
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
     const met = scratch ? problems.length === 0 && delays.p99 <= 150 : null
     console.log(`p99 deadline → received: ${delays.p99.toFixed(1)} ms — target ≤ 150 ms${met === null ? ' (not judged on the embedded database)' : `: ${met ? 'met' : 'NOT met'}`}`)

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { Db } from '../db/database'
 import { ConcurrencyError, type StoredEvent } from '../event-store'
 import type { Logger } from '../logger'
@@ -32,6 +33,12 @@ export interface Announce {
   everyMs: number
 }
 
+/** A statement that committed, for /metrics: how long it took as this process saw it, and how many commands it held. */
+export interface WrittenStatement {
+  seconds: number
+  commands: number
+}
+
 interface Pending {
   write: RoomWrite
   resolve: (events: StoredEvent[]) => void
@@ -50,7 +57,7 @@ const RETRYABLE = new Set(['40P01', '40001'])
  * room moved on gets a ConcurrencyError alone; the others commit. Each caller's promise settles
  * only after the statement holding its write has committed.
  */
-export class GroupCommitter {
+export class GroupCommitter extends EventEmitter<{ written: [WrittenStatement] }> {
   /** `overlapped`: statements sent while another was in flight (a burst's). */
   readonly stats = { batches: 0, writes: 0, overlapped: 0, announced: 0, announcedAlone: 0 }
   private readonly queue: Pending[] = []
@@ -67,6 +74,7 @@ export class GroupCommitter {
   private readonly flushAt: number
 
   constructor(private readonly options: GroupCommitOptions) {
+    super()
     this.writers = options.writers ?? 1
     this.maxBatch = options.maxBatch ?? 64
     this.flushAt = options.flushAt ?? 16
@@ -150,6 +158,7 @@ export class GroupCommitter {
   private async run(batch: Pending[]): Promise<void> {
     let written: Map<string, WrittenRow[]>
     const announce = this.announceNow()
+    const started = performance.now()
     try {
       written = await writeRoomBatch(this.options.db, batch.map((p) => p.write), this.options.node, this.options.leaseGraceMs, announce)
       // The statement NOTIFYs only if it wrote something (a batch whose commands all lost their race does not).
@@ -173,6 +182,7 @@ export class GroupCommitter {
     }
     this.stats.batches++
     this.stats.writes += batch.length
+    this.emit('written', { seconds: (performance.now() - started) / 1000, commands: batch.length })
     for (const { write, resolve, reject } of batch) {
       const rows = written.get(write.streamId)
       if (!rows) {

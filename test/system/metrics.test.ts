@@ -35,6 +35,7 @@ describe('GET /metrics and GET /ready', () => {
     const commands = 'room_command_duration_seconds_count{command="startTimer",outcome="ok"}'
     expect(sample(reply.text, commands)).to.be.greaterThan(sample(before, commands))
     expect(sample(reply.text, 'group_commit_writes_total')).to.be.greaterThan(sample(before, 'group_commit_writes_total'))
+    expect(sample(reply.text, 'group_commit_statement_seconds_count')).to.be.greaterThan(sample(before, 'group_commit_statement_seconds_count'))
     for (const name of ['http_request_duration_seconds_bucket', 'timer_lateness_seconds', 'sse_clients', 'subscription_lag{unit="events"}', 'projection_checkpoint_position', 'db_pool_total', 'append_conflicts_total']) {
       expect(reply.text, name).to.include(name)
     }
