@@ -20,6 +20,9 @@ export interface MetricSources {
 /** Extra gauges other features register (WebRTC peers, say) without this file knowing them. */
 export type GaugeSource = { name: string; help: string; read: () => number }
 
+/** Bounds (seconds) of the latency histograms: HTTP requests, room commands, group-commit statements. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
 /**
  * The service's Prometheus metrics, one registry per service. Components keep plain counters
  * and emit events; this module only reads them, so nothing else depends on prom-client.
@@ -34,7 +37,7 @@ export function createMetrics(sources: MetricSources) {
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by route template',
     labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   })
   const appended = new Counter({ name: 'events_appended_total', help: 'Events appended, by type', labelNames: ['type'], registers: [registry] })
@@ -58,7 +61,7 @@ export function createMetrics(sources: MetricSources) {
     name: 'room_command_duration_seconds',
     help: 'Room commands (and fired timers) from the call to the answer, after their commit',
     labelNames: ['command', 'outcome'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   })
   const dueToCommit = new Histogram({
@@ -77,7 +80,7 @@ export function createMetrics(sources: MetricSources) {
   const statementDuration = new Histogram({
     name: 'group_commit_statement_seconds',
     help: 'Group-commit statements that committed, from building to the result (as this process saw it: a wait for a connection or for the event loop counts)',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   })
   runtime.committer.on('written', ({ seconds }) => statementDuration.observe(seconds))

@@ -33,10 +33,9 @@ export interface Announce {
   everyMs: number
 }
 
-/** A statement that committed, for /metrics: how long it took as this process saw it, and how many commands it held. */
+/** A statement that committed, for /metrics: how long it took as this process saw it. */
 export interface WrittenStatement {
   seconds: number
-  commands: number
 }
 
 interface Pending {
@@ -182,7 +181,7 @@ export class GroupCommitter extends EventEmitter<{ written: [WrittenStatement] }
     }
     this.stats.batches++
     this.stats.writes += batch.length
-    this.emit('written', { seconds: (performance.now() - started) / 1000, commands: batch.length })
+    this.emit('written', { seconds: (performance.now() - started) / 1000 })
     for (const { write, resolve, reject } of batch) {
       const rows = written.get(write.streamId)
       if (!rows) {
