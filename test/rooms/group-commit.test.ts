@@ -89,6 +89,27 @@ describe('group commit of room writes', () => {
     expect(committer.backlogged, 'a while after the burst').to.equal(false)
   })
 
+  it('sends the next batch before it answers the commands of the statement that committed', async () => {
+    const user = await newUser('gc')
+    let sent = 0
+    // The database, counting the statements sent through it.
+    const counting = new Proxy(db(), {
+      get(target, prop) {
+        if (prop === 'executeQuery') return (query: Parameters<typeof target.executeQuery>[0]) => (sent++, target.executeQuery(query))
+        const value: unknown = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const committer = new GroupCommitter({ db: counting, logger: quietLogger, node: 'test-next', leaseGraceMs: 500 })
+    const first = committer.write(injectWrite(newRoomId(), user.id, 0))
+    await new Promise(setImmediate) // the first statement is in flight
+    expect(sent).to.equal(1)
+    const second = committer.write(injectWrite(newRoomId(), user.id, 0))
+    const sentWhenAnswered = await first.then(() => sent)
+    expect(sentWhenAnswered, 'statements sent when the first command was answered').to.equal(2)
+    expect((await second).map((e) => e.stream_position)).to.deep.equal([1])
+  })
+
   it('keeps one room conflicting with another runtime from failing the commands of other rooms in its batch', async () => {
     const user = await newUser('gc')
     const [a, b] = [newRuntime('a'), newRuntime('b')]
