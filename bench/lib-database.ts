@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../src/db/database'
-import { openMigrated, type MigratedDatabase } from '../src/db/scratch'
+import { openMigrated, withClient, type MigratedDatabase } from '../src/db/scratch'
 import { benchDatabaseUrl, createScratchDatabase, redactUrl } from './support'
 
 export interface BenchDatabase extends MigratedDatabase {
@@ -30,4 +30,15 @@ export async function insertBenchUser(db: Db): Promise<string> {
   const tag = id.slice(0, 8)
   await db.insertInto('users').values({ id, email: `bench-${tag}@example.com`, username: `bench_${tag}`, password_hash: 'not-a-hash' }).execute()
   return id
+}
+
+/**
+ * The WAL position of the PostgreSQL server at `url`, in bytes. Read before and after a
+ * measurement, the difference is the WAL the server wrote meanwhile, for every database on it:
+ * another database's writes, or a checkpoint that began shortly before (the first change to each
+ * page after it logs the whole page, 8 KB), show as more WAL a command. With a CHECKPOINT issued
+ * 2 s before a burst of 1,000 firings here: 3.2 KB a firing against 2.0 KB without.
+ */
+export async function walPosition(url: string): Promise<number> {
+  return withClient(url, async (client) => Number((await client.query<{ bytes: string }>("select pg_current_wal_lsn() - '0/0'::pg_lsn as bytes")).rows[0]!.bytes))
 }

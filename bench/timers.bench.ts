@@ -11,19 +11,20 @@
  *
  *   BENCH_DATABASE_URL / TEST_DATABASE_URL  PostgreSQL server to use (a scratch database is made on it); unset: embedded PGlite
  *   BENCH_FULL=1                  10,000 rooms instead of 1,000
- *   BENCH_TIMER_ROOMS             number of rooms (overrides BENCH_FULL)
+ *   BENCH_TIMER_ROOMS             number of rooms (overrides BENCH_FULL; see the burst for what it does there)
  *   BENCH_TIMER_SPREAD_S          window over which the rooms are started (default: 3 s per 1,000 rooms)
  *   BENCH_TIMER_PHASE_MINUTES     duration of each of the two phases (default: the start window, at least 0.05 = 3 s)
  *   BENCH_POOL_SIZE               database pool (default 10, the service's DATABASE_POOL_SIZE default)
  *   BENCH_TIMER_POLL_MS           the scheduler's backstop poll (default 1000, the service's TIMER_POLL_MS default)
  *
  * Then (alone with `--burst` or BENCH_TIMER_BURST=1) the burst: deadlines that fall together, as when a cohort's first phase
- * ends at 10:30. 1,000 rooms (BENCH_FULL: 10,000) of one phase, each opened with the duration that
- * puts its deadline at its slot in one window of 100 ms (BENCH_FULL: 1 s) a lead time ahead, and
- * started at once; the deadlines' real spread is printed. Measures due → commit acknowledged (and
- * late_ms, due → recorded_at) of the interview_completed facts. Targets: p99 ≤ 100 ms (1,000 in
- * 100 ms), ≤ 500 ms (10,000 in 1 s).
- *   BENCH_TIMER_WINDOW_MS         the window (default 100, full 1000)
+ * ends at 10:30. 1,000 rooms of one phase, each opened with the duration that puts its deadline at
+ * its slot in one window of 100 ms a lead time ahead, and started at once (with BENCH_FULL, then
+ * 10,000 rooms in a window of 1 s); the deadlines' real spread is printed. Measures due → commit
+ * acknowledged (and late_ms, due → recorded_at) of the interview_completed facts, and the WAL the
+ * server wrote meanwhile (see walPosition). Targets: p99 ≤ 100 ms (1,000 in 100 ms), ≤ 500 ms (10,000 in 1 s).
+ *   BENCH_TIMER_ROOMS             one burst of this many rooms instead
+ *   BENCH_TIMER_WINDOW_MS         the window (default 100 ms up to 1,000 rooms, 1 s above)
  *   BENCH_TIMER_LEAD_S            seconds from the first open to the window (default 5 s + 8 ms per room)
  *   BENCH_GROUP_WRITERS           group-commit statements in flight at once (default as the service: 2 on PostgreSQL, 1 embedded)
  * Then, against the service as its own process: 1,000 rooms opened and started over HTTP (each
@@ -54,7 +55,7 @@ import { createLogger } from '../src/logger'
 import { RoomRuntime, type AppendedEvent } from '../src/rooms/room-runtime'
 import { TimerScheduler } from '../src/rooms/timer-scheduler'
 import { phaseDurationMs, type Phase } from '../machines/interview-room'
-import { insertBenchUser, openBenchDatabase } from './lib-database'
+import { insertBenchUser, openBenchDatabase, walPosition } from './lib-database'
 import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-stats'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
 import { benchUser, bucketShares, call, histogramBuckets, metricValue, scrapeMetrics } from './lib-api'
@@ -219,10 +220,18 @@ async function main(): Promise<void> {
   }
 }
 
+/** The WAL the server wrote over a burst, and per firing (see walPosition). */
+const walLine = (bytes: number, firings: number) =>
+  `WAL the server wrote meanwhile: ${fmt(bytes / 1e6, 1)} MB, ${fmt(bytes / Math.max(1, firings) / 1000, 1)} KB a firing (more when a checkpoint began shortly before: see walPosition)`
+
+/** The bursts of the header: 1,000 rooms in 100 ms, and with BENCH_FULL 10,000 in 1 s after it; BENCH_TIMER_ROOMS and BENCH_TIMER_WINDOW_MS set one of their own. */
+async function bursts(): Promise<void> {
+  const sizes = process.env.BENCH_TIMER_ROOMS ? [Math.round(envNumber('BENCH_TIMER_ROOMS', 1_000))] : FULL ? [1_000, 10_000] : [1_000]
+  for (const rooms of sizes) await burst(rooms, envNumber('BENCH_TIMER_WINDOW_MS', rooms <= 1_000 ? 100 : 1_000))
+}
+
 /** The burst: every deadline within one short window (see the header). */
-async function burst(): Promise<void> {
-  const rooms = Math.round(envNumber('BENCH_TIMER_ROOMS', FULL ? 10_000 : 1_000))
-  const windowMs = envNumber('BENCH_TIMER_WINDOW_MS', FULL ? 1_000 : 100)
+async function burst(rooms: number, windowMs: number): Promise<void> {
   const leadS = envNumber('BENCH_TIMER_LEAD_S', 5 + rooms * 0.008)
   const target = rooms <= 1_000 ? 100 : 500
   const database = await openBenchDatabase(POOL_SIZE)
@@ -264,6 +273,7 @@ async function burst(): Promise<void> {
     })
     const startsDone = Date.now()
     standing = undefined
+    const walBefore = onPostgres ? await walPosition(database.url) : 0
     const spread = summarize(deadlines.map((d) => d - windowStart))
     console.log(`opened and started ${fmt(deadlines.length)} rooms; last start ${((windowStart - startsDone) / 1000).toFixed(1)} s before the window; deadlines from the window start: p50 ${fmt(spread.p50, 1)} ms, p99 ${fmt(spread.p99, 1)} ms, max ${fmt(spread.max, 1)} ms`)
     const problems: string[] = []
@@ -271,6 +281,7 @@ async function burst(): Promise<void> {
     const until = Math.max(...deadlines) + 60_000
     while (completed < deadlines.length && Date.now() < until) await sleep(100)
     await scheduler.stop()
+    const wal = onPostgres ? (await walPosition(database.url)) - walBefore : 0
     if (completed < deadlines.length) problems.push(`only ${completed} of ${deadlines.length} rooms completed`)
     const rows = (await readTransitions(database.db)).filter((r) => r.type === 'interview_completed')
     if (rows.length !== deadlines.length) problems.push(`${rows.length} interview_completed facts for ${deadlines.length} rooms`)
@@ -282,6 +293,7 @@ async function burst(): Promise<void> {
     console.log(line('due → recorded_at (events table)', recorded))
     console.log(line('due → commit acknowledged', acked))
     console.log(`group commit: ${fmt(runtime.committer.stats.writes)} commands in ${fmt(runtime.committer.stats.batches)} statements`)
+    if (onPostgres) console.log(walLine(wal, deadlines.length))
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
     const met = onPostgres ? problems.length === 0 && acked.p99 <= target : null
     console.log(`p99 due → commit: ${acked.p99.toFixed(1)} ms — target ≤ ${target} ms${met === null ? ' (not judged on the embedded database)' : `: ${met ? 'met' : 'NOT met'}`}`)
@@ -357,6 +369,7 @@ async function burstSse(): Promise<void> {
     // Read just before the window, after the measured phase's warnings (due a fifth of it earlier), so the burst's statements can be told from the others.
     await sleep(windowStart - 500 - Date.now())
     const metricsBefore = await scrapeMetrics(service.url)
+    const walBefore = scratch ? await walPosition(scratch.url) : 0
     // The service's CPU from just before the window until every client has its event: the burst's work.
     await sleep(windowStart - 50 - Date.now())
     const clientsCpu = () => clients!.pids.map((pid) => threadCpu(pid)).reduce((total, t) => total + t.main + t.background, 0)
@@ -377,6 +390,7 @@ async function burstSse(): Promise<void> {
     console.log(`over the same time: PostgreSQL ${restMs((r) => r.postgres)} ms (its processes on this machine), the SSE clients ${restMs((r) => r.clients)} ms; the machine's cores were idle ${fmt(idle, 2)} of ${cpus().length}`)
     // The service's own view of the same firings: how late each was decided, and committed.
     const metricsAfter = await scrapeMetrics(service.url)
+    if (scratch) console.log(walLine((await walPosition(scratch.url)) - walBefore, received.size))
     const sharesText = (shares: Array<{ le: string; share: number }>) => shares.map((b) => `≤ ${b.le} s ${(b.share * 100).toFixed(1)} %`).join(', ')
     for (const metric of ['timer_lateness_seconds', 'timer_due_to_commit_seconds']) {
       const { count, shares } = bucketShares(histogramBuckets(metricsAfter, metric, 'kind="deadline"'))
@@ -404,7 +418,7 @@ async function burstSse(): Promise<void> {
 const rerun = rerunUnderStartFlags()
 if (rerun) void rerun.then((code) => process.exit(code))
 else
-  (BURST ? burst().then(burstSse) : main().then(burst).then(burstSse)).catch((error) => {
+  (BURST ? bursts().then(burstSse) : main().then(bursts).then(burstSse)).catch((error) => {
     console.error(error)
     process.exit(1)
   })
