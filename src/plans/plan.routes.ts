@@ -33,19 +33,19 @@ export class PlanController {
     ctx.body = await ctx.deps.plans.get(currentUser(ctx), args.params.id)
   }
 
-  @routeConfig({ method: 'put', path: `${BASE}/{id}`, summary: 'Replace an interview plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(200, PlanResponse, 403, 404) })
+  @routeConfig({ method: 'put', path: `${BASE}/{id}`, summary: 'Replace an interview plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(200, PlanResponse, 404) })
   @body(PlanBody)
   async replace(ctx: Context, args: Args<unknown, Id, PlanBody>) {
     ctx.body = await ctx.deps.plans.update(currentUser(ctx), args.params.id, args.body)
   }
 
-  @routeConfig({ method: 'patch', path: `${BASE}/{id}`, summary: 'Change the title or phases of a plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(200, PlanResponse, 403, 404) })
+  @routeConfig({ method: 'patch', path: `${BASE}/{id}`, summary: 'Change the title or phases of a plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(200, PlanResponse, 404) })
   @body(PlanPatchBody)
   async patch(ctx: Context, args: Args<unknown, Id, PlanPatchBody>) {
     ctx.body = await ctx.deps.plans.update(currentUser(ctx), args.params.id, args.body)
   }
 
-  @routeConfig({ method: 'delete', path: `${BASE}/{id}`, summary: 'Delete an interview plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(204, null, 403, 404) })
+  @routeConfig({ method: 'delete', path: `${BASE}/{id}`, summary: 'Delete an interview plan (owner or admin)', tags: TAG, security, request: { params: PlanIdParams }, responses: answers(204, null, 404) })
   async remove(ctx: Context, args: Args<unknown, Id>) {
     await ctx.deps.plans.remove(currentUser(ctx), args.params.id)
     ctx.status = 204

@@ -145,13 +145,15 @@ describe('changing an interview plan: ownership and ids', () => {
     ['DELETE', undefined],
   ]
   for (const [method, body] of changes) {
-    it(`${method} by another user is 403 and changes nothing`, async () => {
+    it(`${method} by another user is the 404 of an unknown plan and changes nothing`, async () => {
       const [owner, intruder] = [await newUser('owner'), await newUser('intruder')]
       const plan = await createPlan(owner)
       const before = await row(plan.id)
       const reply = await api(method, `${PLANS}/${plan.id}`, { token: intruder.token, body })
-      expect(reply.status, reply.text).to.equal(403)
-      expect(reply.body.error.code).to.equal('forbidden')
+      expect(reply.status, reply.text).to.equal(404)
+      const unknown = await api(method, `${PLANS}/${randomUUID()}`, { token: intruder.token, body })
+      expect(reply.body.error.code).to.equal(unknown.body.error.code)
+      expect(reply.body.error.message.replace(plan.id, '<id>')).to.equal(unknown.body.error.message.replace(/[0-9a-f-]{36}/, '<id>'))
       expect(await row(plan.id)).to.deep.equal(before)
     })
 
