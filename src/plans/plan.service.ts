@@ -25,18 +25,18 @@ export function createPlanService({ db, clock, newId }: { db: Db; clock: Clock; 
     return plan
   }
 
-  /** A plan its owner or an admin may read; anyone else is told what an unknown id is told (404). */
-  async function readable(user: AuthenticatedUser, id: string): Promise<InterviewPlanRow> {
+  /**
+   * A plan its owner or an admin may read, change or delete; anyone else is told what an unknown id
+   * is told (404), so not even a change tells them that the plan exists.
+   */
+  async function accessible(user: AuthenticatedUser, id: string): Promise<InterviewPlanRow> {
     const plan = await get(id)
     if (plan.owner_id !== user.id && user.role !== 'admin') throw new NotFoundError(`Interview plan ${id} not found`)
     return plan
   }
 
-  /** A plan its owner or an admin may change: as readable, so a change tells no one else that the plan exists either. */
-  const owned = readable
-
   return {
-    get: async (user: AuthenticatedUser, id: string) => toPlanResponse(await readable(user, id)),
+    get: async (user: AuthenticatedUser, id: string) => toPlanResponse(await accessible(user, id)),
 
     async list(user: AuthenticatedUser, page: { limit: number; offset: number; all?: boolean }) {
       const ownerId = page.all && user.role === 'admin' ? undefined : user.id
@@ -52,14 +52,14 @@ export function createPlanService({ db, clock, newId }: { db: Db; clock: Clock; 
       if (changes.title === undefined && changes.phases === undefined) {
         throw new ValidationError('Nothing to change: send title or phases', [{ path: 'body', message: 'at least one field is required' }])
       }
-      await owned(user, id)
+      await accessible(user, id)
       const updated = await repo.updatePlan(db, id, { ...changes, updated_at: clock() })
       if (!updated) throw new NotFoundError(`Interview plan ${id} not found`)
       return toPlanResponse(updated)
     },
 
     async remove(user: AuthenticatedUser, id: string) {
-      await owned(user, id)
+      await accessible(user, id)
       if (!(await repo.deletePlan(db, id))) throw new NotFoundError(`Interview plan ${id} not found`)
     },
   }
