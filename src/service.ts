@@ -78,7 +78,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.
-  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, pool: database.pool, logger, channels: [REVOKED_CHANNEL, USERS_CHANNEL], node })
+  const notifier = new EventNotifier({ url: onPostgres ? database.url : undefined, db, logger, channels: [REVOKED_CHANNEL, USERS_CHANNEL], node })
   // Token revocations are checked in memory: pushed by NOTIFY, re-read every poll as the backstop.
   const revocations = new RevocationCache({ db, logger, pollMs: config.REVOCATION_POLL_MS })
   notifier.on('message', (channel, payload) => channel === REVOKED_CHANNEL && revocations.announced(payload))

@@ -66,9 +66,8 @@ function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: 
     min: size,
     connectionTimeoutMillis: timeoutMs,
     // A connection whose server went silent (no reset, packets dropped) must not hang a request:
-    // TCP keep-alive notices the dead peer, and no query waits longer than the query timeout.
+    // TCP keep-alive notices the dead peer, and no query waits longer than the query timeout (preparingPool).
     keepAlive: true,
-    query_timeout: queryTimeoutMs,
     application_name: 'mock-interview-api',
   })
   // An idle client losing its server must not crash the process; the next query reports it.
@@ -76,7 +75,7 @@ function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: 
   // A client losing its server while checked out fails its query and also emits 'error', which the
   // pool only listens for on idle clients: unhandled, that event would crash the process.
   pool.on('connect', (client) => client.on('error', (err) => logger?.debug({ err }, 'database connection lost during a query')))
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool, queryTimeoutMs) }) })
   let closed = false
   return {
     db,

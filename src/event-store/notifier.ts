@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
 import pg from 'pg'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/database'
 import type { Logger } from '../logger'
 
 export const CHANNEL = 'mi_events'
@@ -22,7 +24,7 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
    * process's own write (see writeRoomBatch), whose events it delivered itself, so it wakes nobody.
    * `channel`: the events channel, {@link CHANNEL} unless a test wants one of its own.
    */
-  constructor(private readonly options: { url?: string; pool?: pg.Pool; logger: Logger; channels?: string[]; node?: string; channel?: string }) {
+  constructor(private readonly options: { url?: string; db?: Kysely<Database>; logger: Logger; channels?: string[]; node?: string; channel?: string }) {
     super()
     this.setMaxListeners(100)
     this.channel = options.channel ?? CHANNEL
@@ -39,12 +41,13 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
    */
   appended(): void {
     this.emit('wake')
-    if (!this.options.pool || !this.options.url || this.notifyPending) return
+    const { db, url } = this.options
+    if (!db || !url || this.notifyPending) return
     // Coalesce a burst of commits into one NOTIFY; it is sent after the commits, outside them.
     this.notifyPending = true
     setImmediate(() => {
       this.notifyPending = false
-      this.options.pool!.query('select pg_notify($1, $2)', [this.channel, '']).catch((err) => this.options.logger.debug({ err }, 'notify failed'))
+      sql`select pg_notify(${this.channel}, '')`.execute(db).catch((err) => this.options.logger.debug({ err }, 'notify failed'))
     })
   }
 

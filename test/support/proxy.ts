@@ -3,13 +3,15 @@ import net from 'node:net'
 /**
  * A TCP proxy the test controls, standing between a service and PostgreSQL: `cut()` drops every
  * proxied connection and refuses new ones (as a stopped or unreachable server would), `restore()`
- * accepts again on the same port.
+ * accepts again on the same port. `freeze()` keeps every connection open but passes nothing on (a
+ * server or network gone silent: no reset, packets dropped), `thaw()` passes data on again.
  */
 export class TcpProxy {
   private server?: net.Server
   private readonly pairs = new Set<[net.Socket, net.Socket]>()
   /** Connections accepted since the proxy started. */
   accepted = 0
+  private frozen = false
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -59,6 +61,24 @@ export class TcpProxy {
     return this.cut()
   }
 
+  freeze(): void {
+    this.frozen = true
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream).pause()
+      upstream.unpipe(client).pause()
+    }
+  }
+
+  thaw(): void {
+    this.frozen = false
+    for (const pair of this.pairs) this.flow(pair)
+  }
+
+  private flow([client, upstream]: [net.Socket, net.Socket]): void {
+    client.pipe(upstream)
+    upstream.pipe(client)
+  }
+
   private listen(): Promise<void> {
     const server = net.createServer((client) => this.accept(client))
     this.server = server
@@ -83,7 +103,6 @@ export class TcpProxy {
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
-    client.pipe(upstream)
-    upstream.pipe(client)
+    if (!this.frozen) this.flow(pair)
   }
 }
