@@ -6,6 +6,11 @@ import type { Logger } from '../logger'
 
 export const CHANNEL = 'mi_events'
 
+/** NOTIFYs `channel` with `payload` (a writer's node name, as writeRoomBatch's statement sends it, or empty). */
+export async function notify(db: Kysely<Database>, channel: string, payload: string): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload}::text)`.execute(db)
+}
+
 /**
  * Wake-ups for log readers: hints, never the data. Always in process; across processes by
  * LISTEN/NOTIFY on real PostgreSQL (one listening connection per process, reconnecting by itself).
@@ -47,7 +52,7 @@ export class EventNotifier extends EventEmitter<{ wake: []; message: [channel: s
     this.notifyPending = true
     setImmediate(() => {
       this.notifyPending = false
-      sql`select pg_notify(${this.channel}, '')`.execute(db).catch((err) => this.options.logger.debug({ err }, 'notify failed'))
+      notify(db, this.channel, '').catch((err) => this.options.logger.debug({ err }, 'notify failed'))
     })
   }
 

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
 import type { Db } from '../db/database'
 import { ConcurrencyError, type StoredEvent } from '../event-store'
+import { notify } from '../event-store/notifier'
 import type { Logger } from '../logger'
-import { notify, writeRoomBatch, type RoomWrite, type WrittenRow } from './room-writes.repository'
+import { writeRoomBatch, type RoomWrite, type WrittenRow } from './room-writes.repository'
 
 export interface GroupCommitOptions {
   db: Db

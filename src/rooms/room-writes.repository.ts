@@ -31,11 +31,6 @@ export interface WrittenRow {
 
 const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof d === 'string' ? d : d.toISOString())
 
-/** NOTIFYs `channel` with `node` as the payload, as a write's statement does (see writeRoomBatch). */
-export async function notify(db: Db, channel: string, node: string): Promise<void> {
-  await sql`select pg_notify(${channel}, ${node}::text)`.execute(db)
-}
-
 /**
  * Writes many rooms' commands in ONE statement (one round trip, one transaction): each command's
  * events, its room_status row, its timers and a due snapshot. Each command is fenced by its own
