@@ -13,6 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { basename, dirname, join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { commandsPerSecond } from './lib-calibrate'
 import { benchDatabaseUrl, RESULT_PREFIX, redactUrl, type BenchResult } from './support'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
@@ -65,7 +66,7 @@ function command(): string {
   return [url ? `BENCH_DATABASE_URL=${redactUrl(url)}` : '', 'npm run bench', args.length ? `-- ${args.join(' ')}` : ''].filter(Boolean).join(' ')
 }
 
-function writeResults(runs: BenchRun[], summary: string, startedAt: Date, load: number[]): void {
+function writeResults(runs: BenchRun[], summary: string, startedAt: Date, load: number[], speed: string): void {
   const cpu = cpus()
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB memory, Node.js ${process.version}, ${process.platform}`
   const durations = runs.map((r) => `${basename(r.file)} ${r.seconds.toFixed(0)} s${r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`}`).join(', ')
@@ -79,6 +80,7 @@ function writeResults(runs: BenchRun[], summary: string, startedAt: Date, load: 
     `- date: ${startedAt.toISOString()}`,
     `- machine: ${machine}`,
     `- load average when it began: ${load.map((l) => l.toFixed(2)).join(', ')}`,
+    `- machine speed: ${speed} (compare two runs' figures only beside this)`,
     `- command: \`${command()}\``,
     `- database: ${benchDatabaseUrl() ? 'PostgreSQL (a scratch database per bench)' : 'embedded PGlite'}`,
     `- duration per bench: ${durations}`,
@@ -96,6 +98,8 @@ function writeResults(runs: BenchRun[], summary: string, startedAt: Date, load: 
 async function main(): Promise<void> {
   const startedAt = new Date()
   const load = loadavg()
+  const speedBefore = commandsPerSecond()
+  console.log(`machine speed: ${fmt(speedBefore)} room commands decided/s on one core (bench/lib-calibrate.ts)`)
   const files = readdirSync(BENCH_DIR)
     .filter((f) => f.endsWith('.bench.ts') && (ONLY.length === 0 || ONLY.includes(f.slice(0, -'.bench.ts'.length))))
     .sort()
@@ -120,7 +124,8 @@ async function main(): Promise<void> {
   console.log(`\n${summary}`)
   // A subset is not a result of the whole suite: it leaves the last full table in place.
   if (ONLY.length > 0) return void console.log(`${relative(ROOT, RESULTS_FILE)} not written: only some benches ran`)
-  writeResults(runs, summary, startedAt, load)
+  const speed = `${fmt(speedBefore)} room commands decided per second on one core before the benches, ${fmt(commandsPerSecond())} after (bench/lib-calibrate.ts)`
+  writeResults(runs, summary, startedAt, load, speed)
   console.log(`written to ${relative(ROOT, RESULTS_FILE)}`)
   if (failed.length > 0) process.exitCode = 1
 }
