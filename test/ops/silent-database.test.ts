@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { startService, type RunningService } from '../../src/service'
 import { testConfig } from '../support/context'
 import { createScratchDatabase, realPostgresUrl } from '../support/database'
-import { api, newUser, type TestUser } from '../support/http'
+import { api, newUser, type Reply, type TestUser } from '../support/http'
 import { TcpProxy } from '../support/proxy'
 import { sleep } from '../support/runtime'
 import { skipUnless } from '../support/skip'
@@ -33,11 +33,26 @@ describe('a database that goes silent (DATABASE_QUERY_TIMEOUT_MS; a proxy that s
     await scratch?.drop()
   })
 
-  it('answers a request waiting on it 503 database_unavailable after the query timeout, not never, and recovers once it speaks again', async () => {
+  const openRoom = async () => {
     const roomId = `silent-${randomUUID().slice(0, 12)}`
     const phases = [{ sequence: 1, question_id: 'q1', duration_minutes: 10, instructions: '' }]
     const opened = await api('POST', '/api/start-interview', { baseUrl: service!.url, token: user.token, body: { room_id: roomId, phases } })
     expect(opened.status, opened.text).to.equal(201)
+    return { roomId, opened }
+  }
+
+  /** Sends `request` until it is answered other than 503, once the database speaks again. */
+  const untilAnswered = async (request: () => Promise<Reply>) => {
+    let reply = await request()
+    for (let tries = 0; reply.status === 503 && tries < 50; tries++) {
+      await sleep(100)
+      reply = await request()
+    }
+    return reply
+  }
+
+  it('answers a request waiting on it 503 database_unavailable after the query timeout, not never, and recovers once it speaks again', async () => {
+    const { roomId, opened } = await openRoom()
     const status = () => api('GET', `/api/interview/${roomId}/timer/status`, { baseUrl: service!.url, token: user.token })
     expect((await status()).status).to.equal(200)
 
@@ -53,12 +68,26 @@ describe('a database that goes silent (DATABASE_QUERY_TIMEOUT_MS; a proxy that s
 
     proxy!.thaw()
     // The silent connections were closed: the pool opens new ones, and the same request succeeds.
-    let again = await status()
-    for (let tries = 0; again.status !== 200 && tries < 50; tries++) {
-      await sleep(100)
-      again = await status()
-    }
+    const again = await untilAnswered(status)
     expect(again.status, again.text).to.equal(200)
     expect(again.body.version).to.equal(opened.body.version)
+  })
+
+  it('a command answered 503 may have been written; its retry with the same Idempotency-Key acts once either way', async () => {
+    const { roomId } = await openRoom()
+    const start = () => api('POST', `/api/interview/${roomId}/timer/start`, { baseUrl: service!.url, token: user.token, headers: { 'Idempotency-Key': `start-${roomId}` } })
+    proxy!.freeze()
+    const silent = await start()
+    expect(silent.status, silent.text).to.equal(503)
+    expect(silent.body.error.code).to.equal('database_unavailable')
+    // The statement was held on its way: it reaches the server now, and commits or not as it may.
+    proxy!.thaw()
+    const retried = await untilAnswered(start)
+    expect(retried.status, retried.text).to.equal(200)
+    const history = await api('GET', `/api/interview/${roomId}/history`, { baseUrl: service!.url, token: user.token })
+    expect(history.status, history.text).to.equal(200)
+    const started = history.body.events.filter((e: { type: string }) => e.type === 'phase_started')
+    expect(started, 'one phase_started, whether the first try was written or not').to.have.length(1)
+    expect(retried.body.version).to.equal(started[0].version)
   })
 })
