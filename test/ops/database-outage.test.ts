@@ -52,8 +52,7 @@ describe('a PostgreSQL outage (a proxy the test controls between one service and
   before(async function () {
     skipUnless(this, realPostgresUrl, 'needs real PostgreSQL (TEST_DATABASE_URL): the embedded database lives inside the process and cannot be cut off')
     scratch = await createScratchDatabase(realPostgresUrl!)
-    const server = new URL(realPostgresUrl!)
-    proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port || 5432) })
+    proxy = await TcpProxy.start(realPostgresUrl!)
     direct = await startService(testConfig({ DATABASE_URL: scratch.url }))
     // Only the service behind the proxy fires timers: a deadline that falls in the outage can only fire after it.
     await direct.timers.stop()

@@ -20,8 +20,7 @@ describe('a database that goes silent (DATABASE_QUERY_TIMEOUT_MS; a proxy that s
   before(async function () {
     skipUnless(this, realPostgresUrl, 'needs real PostgreSQL (TEST_DATABASE_URL): the embedded database lives inside the process and cannot go silent')
     scratch = await createScratchDatabase(realPostgresUrl!)
-    const server = new URL(realPostgresUrl!)
-    proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port || 5432) })
+    proxy = await TcpProxy.start(realPostgresUrl!)
     service = await startService(testConfig({ DATABASE_URL: proxy.via(scratch.url), DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DATABASE_TIMEOUT_MS: '1000' }))
     user = await newUser('silent', service.url)
   })

@@ -18,8 +18,10 @@ export class TcpProxy {
     public port: number,
   ) {}
 
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const proxy = new TcpProxy(target, 0)
+  /** A proxy to the PostgreSQL server of the connection string `url` (its host and port). */
+  static async start(url: string): Promise<TcpProxy> {
+    const server = new URL(url)
+    const proxy = new TcpProxy({ host: server.hostname, port: Number(server.port || 5432) }, 0)
     await proxy.listen()
     return proxy
   }
