@@ -1,0 +1,62 @@
+import { expect } from 'chai'
+import { randomUUID } from 'node:crypto'
+import { openMigrated, withClient, type MigratedDatabase } from '../../src/db/scratch'
+import { RoomRuntime } from '../../src/rooms/room-runtime'
+import { createScratchDatabase, realPostgresUrl } from '../support/database'
+import { waitFor } from '../support/rooms'
+import { openCommand, phase, quietLogger } from '../support/runtime'
+import { skipUnless } from '../support/skip'
+
+const ROOMS = 30
+const PAUSES = 6
+
+describe('room_status rows are rewritten in place (migration 0009: every update HOT, no index entry per command)', function () {
+  this.timeout(60_000)
+  let database: MigratedDatabase | undefined
+  let url: string
+
+  before(async function () {
+    skipUnless(this, realPostgresUrl, "needs real PostgreSQL (TEST_DATABASE_URL): it reads the server's table statistics")
+    const scratch = await createScratchDatabase(realPostgresUrl!)
+    url = scratch.url
+    database = await openMigrated(scratch, { DATABASE_POOL_SIZE: 4, DATABASE_TIMEOUT_MS: 10_000, PGLITE_DATA_DIR: 'memory://' })
+  })
+
+  after(async () => {
+    await database?.dispose()
+  })
+
+  it(`keeps all ${ROOMS} rooms of one owner on their pages through ${PAUSES} pauses and resumes each`, async () => {
+    const { db } = database!
+    const ownerId = randomUUID()
+    await db.insertInto('users').values({ id: ownerId, email: `hot-${ownerId.slice(0, 8)}@example.com`, username: `hot_${ownerId.slice(0, 8)}`, password_hash: 'not-a-hash' }).execute()
+    const runtime = new RoomRuntime({ db, clock: () => new Date(), logger: quietLogger, node: 'hot-updates', writers: 2 })
+    const plan = [phase(1, 30), phase(2, 30), phase(3, 30)]
+    // The rooms go together, so their commands share statements as a cohort's would.
+    await Promise.all(
+      Array.from({ length: ROOMS }, async (_, i) => {
+        const roomId = `hot-${i}-${randomUUID().slice(0, 8)}`
+        await runtime.execute(roomId, openCommand(roomId, ownerId, plan))
+        await runtime.execute(roomId, { type: 'startTimer' })
+        for (let n = 0; n < PAUSES; n++) {
+          await runtime.execute(roomId, { type: 'pauseTimer' })
+          await runtime.execute(roomId, { type: 'resumeTimer' })
+        }
+      }),
+    )
+    const updates = ROOMS * (1 + 2 * PAUSES)
+    // A server process reports its counts when it ends (while it idles, only every ten seconds).
+    await database!.close()
+    const counts = await waitFor(
+      () =>
+        withClient(url, async (client) => {
+          const row = (await client.query<{ updated: number; hot: number }>(`select n_tup_upd::int as updated, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'room_status'`)).rows[0]
+          return row && row.updated >= updates ? row : undefined
+        }),
+      10_000,
+      `${updates} room_status updates in the table statistics`,
+    )
+    expect(counts.updated).to.equal(updates)
+    expect(counts.hot, 'HOT updates (no new index entries)').to.equal(counts.updated)
+  })
+})
