@@ -10,7 +10,7 @@ import { skipUnless } from '../support/skip'
 const ROOMS = 30
 const PAUSES = 6
 
-describe('room_status rows are rewritten in place (migration 0009: every update HOT, no index entry per command)', function () {
+describe('room_status rows are rewritten in place (migration 0009: HOT updates, no index entry per command)', function () {
   this.timeout(60_000)
   let database: MigratedDatabase | undefined
   let url: string
@@ -57,6 +57,8 @@ describe('room_status rows are rewritten in place (migration 0009: every update 
       `${updates} room_status updates in the table statistics`,
     )
     expect(counts.updated).to.equal(updates)
-    expect(counts.hot, 'HOT updates (no new index entries)').to.equal(counts.updated)
+    // All of them in every run here; a page whose dead versions a statement in flight still sees
+    // cannot be cleared yet, so a few may go elsewhere. On full pages about three in ten were HOT.
+    expect(counts.hot, 'HOT updates (no new index entries)').to.be.at.least(Math.ceil(0.9 * updates))
   })
 })
