@@ -26,7 +26,7 @@ describe('room_status rows are rewritten in place (migration 0009: HOT updates, 
     await database?.dispose()
   })
 
-  it(`keeps all ${ROOMS} rooms of one owner on their pages through ${PAUSES} pauses and resumes each`, async () => {
+  it(`keeps the status rows of ${ROOMS} rooms of one owner on their pages through ${PAUSES} pauses and resumes each`, async () => {
     const { db } = database!
     const ownerId = randomUUID()
     await db.insertInto('users').values({ id: ownerId, email: `hot-${ownerId.slice(0, 8)}@example.com`, username: `hot_${ownerId.slice(0, 8)}`, password_hash: 'not-a-hash' }).execute()
