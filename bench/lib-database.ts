@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto'
-import type { Db } from '../src/db/database'
 import { openMigrated, withClient, type MigratedDatabase } from '../src/db/scratch'
 import { benchDatabaseUrl, createScratchDatabase, redactUrl } from './support'
 
@@ -22,14 +20,6 @@ export async function openBenchDatabase(poolSize: number): Promise<BenchDatabase
   )
   const handle = await openMigrated(scratch, { DATABASE_POOL_SIZE: poolSize, DATABASE_TIMEOUT_MS: 60_000, PGLITE_DATA_DIR: 'memory://' })
   return { ...handle, label: scratch ? 'PostgreSQL' : 'embedded PGlite' }
-}
-
-/** A user row to own bench rooms (room_status.owner_id references users). */
-export async function insertBenchUser(db: Db): Promise<string> {
-  const id = randomUUID()
-  const tag = id.slice(0, 8)
-  await db.insertInto('users').values({ id, email: `bench-${tag}@example.com`, username: `bench_${tag}`, password_hash: 'not-a-hash' }).execute()
-  return id
 }
 
 /**

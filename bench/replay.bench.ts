@@ -25,7 +25,8 @@ import { readStreamFacts, type StreamFact } from '../src/event-store'
 import { replayRoom, snapshotAt } from '../src/rooms/replay'
 import { factOf, roomStream } from '../src/rooms/room-facts.schema'
 import { applyFact, foldFacts, initialRoomSnapshot, persistSnapshot, type RoomFact, type RoomSnapshot } from '../machines/interview-room'
-import { insertBenchUser, openBenchDatabase, type BenchDatabase } from './lib-database'
+import { insertScratchUser } from '../src/db/scratch'
+import { openBenchDatabase, type BenchDatabase } from './lib-database'
 import { roomHistory, storeRoomHistory } from './lib-replay-history'
 import { describeMemory, liveHeap, peakMemory, type MemoryPeak } from './lib-memory'
 import { fmt, MB, round, summarize } from './lib-stats'
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
   const { db } = database
   const onPostgres = database.kind === 'postgres'
   try {
-    const ownerId = await insertBenchUser(db)
+    const ownerId = await insertScratchUser(db, 'bench')
     const room = { roomId: `bench-replay-${randomUUID().slice(0, 8)}`, ownerId, sessionId: randomUUID() }
     console.log(`history: ${fmt(EVENTS)} events in room ${room.roomId}, a snapshot every ${SNAPSHOT_EVERY} versions, replay page ${fmt(PAGE_SIZE)}`)
 

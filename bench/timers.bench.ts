@@ -55,7 +55,9 @@ import { createLogger } from '../src/logger'
 import { RoomRuntime, type AppendedEvent } from '../src/rooms/room-runtime'
 import { TimerScheduler } from '../src/rooms/timer-scheduler'
 import { phaseDurationMs, type Phase } from '../machines/interview-room'
-import { insertBenchUser, openBenchDatabase, walPosition } from './lib-database'
+import { insertScratchUser } from '../src/db/scratch'
+import type { Db } from '../src/db/database'
+import { openBenchDatabase, walPosition } from './lib-database'
 import { fmt, inParallel, round, sleep, summarize, type Summary } from './lib-stats'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from './support'
 import { benchUser, bucketShares, call, histogramBuckets, metricValue, scrapeMetrics } from './lib-api'
@@ -94,7 +96,7 @@ interface TransitionRow {
   at_ms: number
 }
 
-async function readTransitions(db: Parameters<typeof insertBenchUser>[0]): Promise<TransitionRow[]> {
+async function readTransitions(db: Db): Promise<TransitionRow[]> {
   const result = await sql<TransitionRow>`
     select type,
            (data->>'late_ms')::float8 as late_ms,
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
   const phaseS = PHASE_MINUTES * 60
   console.log(`rooms: ${fmt(ROOMS)}, two phases of ${PHASE_MINUTES} min (${phaseS} s) each, started over ${SPREAD_S} s; pool ${POOL_SIZE}, poll ${POLL_MS} ms`)
   try {
-    const ownerId = await insertBenchUser(database.db)
+    const ownerId = await insertScratchUser(database.db, 'bench')
     const roomIds = Array.from({ length: ROOMS }, (_, i) => `bench-${i}-${randomUUID().slice(0, 8)}`)
 
     const openedAt = performance.now()
@@ -246,7 +248,7 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
   const scheduler = new TimerScheduler({ db: database.db, runtime, clock: systemClock, logger, pollMs: POLL_MS })
   console.log(`burst: ${fmt(rooms)} rooms whose deadlines fall within ${windowMs} ms, ${leadS.toFixed(1)} s after the first open; pool ${POOL_SIZE}, poll ${POLL_MS} ms`)
   try {
-    const ownerId = await insertBenchUser(database.db)
+    const ownerId = await insertScratchUser(database.db, 'bench')
     const committed: number[] = []
     let completed = 0
     runtime.on('appended', ({ events }) => {

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { openDatabase, type DatabaseHandle, type DbConfig } from './connection'
+import type { Db } from './database'
 import { migrateToLatest } from './migrate'
 
 export interface ScratchDatabase {
@@ -52,6 +53,14 @@ export async function openMigrated(scratch: ScratchDatabase | undefined, config:
     await scratch?.drop()
     throw error
   }
+}
+
+/** A user row (that cannot log in) to own rooms in a scratch database: room_status.owner_id references users. Returns its id. */
+export async function insertScratchUser(db: Db, prefix: string): Promise<string> {
+  const id = randomUUID()
+  const tag = id.slice(0, 8)
+  await db.insertInto('users').values({ id, email: `${prefix}-${tag}@example.com`, username: `${prefix}_${tag}`, password_hash: 'not-a-hash' }).execute()
+  return id
 }
 
 /** A scratch database older than this was left by a run that was killed before it could drop it. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
-import { openMigrated, withClient, type MigratedDatabase } from '../../src/db/scratch'
+import { insertScratchUser, openMigrated, withClient, type MigratedDatabase } from '../../src/db/scratch'
 import { RoomRuntime } from '../../src/rooms/room-runtime'
 import { createScratchDatabase, realPostgresUrl } from '../support/database'
 import { waitFor } from '../support/rooms'
@@ -28,8 +28,7 @@ describe('room_status rows are rewritten in place (migration 0009: HOT updates, 
 
   it(`keeps the status rows of ${ROOMS} rooms of one owner on their pages through ${PAUSES} pauses and resumes each`, async () => {
     const { db } = database!
-    const ownerId = randomUUID()
-    await db.insertInto('users').values({ id: ownerId, email: `hot-${ownerId.slice(0, 8)}@example.com`, username: `hot_${ownerId.slice(0, 8)}`, password_hash: 'not-a-hash' }).execute()
+    const ownerId = await insertScratchUser(db, 'hot')
     const runtime = new RoomRuntime({ db, clock: () => new Date(), logger: quietLogger, node: 'hot-updates', writers: 2 })
     const plan = [phase(1, 30), phase(2, 30), phase(3, 30)]
     // The rooms go together, so their commands share statements as a cohort's would.
