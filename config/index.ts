@@ -21,6 +21,8 @@ export const ConfigSchema = z
     DATABASE_TIMEOUT_MS: int(100, 120_000).default(5000),
     /** No single query waits longer than this (a silent network must not hang requests). */
     DATABASE_QUERY_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    /** Each PostgreSQL server process of the pool keeps up to twice this much freed memory (MB) rather than fault it in again; 0: the server's default. */
+    DATABASE_KEEP_FREED_MB: int(0, 32).default(8),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
     JWT_SECRET_KEY: z.string().min(1, 'is required'),
     JWT_EXPIRE_MINUTES: int(1, 60 * 24 * 30).default(30),
