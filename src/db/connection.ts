@@ -24,9 +24,9 @@ export type DbConfig = Partial<Pick<Config, 'DATABASE_QUERY_TIMEOUT_MS' | 'DATAB
 /** Opens PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite database, both through pg + Kysely. */
 export async function openDatabase(config: DbConfig, logger?: Logger): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) {
-    const pool = openPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_TIMEOUT_MS, config.DATABASE_QUERY_TIMEOUT_MS ?? 30_000, 'postgres', logger)
-    keepFreedMemory(pool.pool, config.DATABASE_KEEP_FREED_MB ?? 8, logger)
-    return pool
+    const queryTimeoutMs = config.DATABASE_QUERY_TIMEOUT_MS ?? 30_000
+    const onConnect = keepFreedMemory(config.DATABASE_KEEP_FREED_MB ?? 8, queryTimeoutMs, logger)
+    return openPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_TIMEOUT_MS, queryTimeoutMs, 'postgres', logger, onConnect)
   }
   return openEmbedded(config, logger)
 }
@@ -59,7 +59,7 @@ async function openEmbedded(config: DbConfig, logger?: Logger): Promise<Database
   }
 }
 
-function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: number, kind: DatabaseHandle['kind'], logger?: Logger): DatabaseHandle {
+function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: number, kind: DatabaseHandle['kind'], logger?: Logger, onConnect?: (client: pg.ClientBase) => Promise<void>): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: size,
@@ -73,6 +73,8 @@ function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: 
     // TCP keep-alive notices the dead peer, and no query waits longer than the query timeout (preparingPool).
     keepAlive: true,
     application_name: 'mock-interview-api',
+    // Runs on each new connection before the pool hands it out (no query of ours can overlap it).
+    onConnect,
   })
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', (err) => logger?.warn({ err }, 'idle database connection failed'))
@@ -95,7 +97,7 @@ function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: 
 }
 
 /**
- * Has each new connection's server process allocate and free one block of `mb` MB, once. glibc's
+ * A hook for each new connection: its server process allocates and frees one block of `mb` MB. glibc's
  * malloc, which PostgreSQL uses on Linux, then keeps up to twice that much freed memory for the
  * process's next statements instead of handing it back to the system after each one (mallopt(3):
  * freeing a block above the dynamic mmap threshold raises that threshold to the block's size, and
@@ -106,14 +108,19 @@ function openPool(url: string, size: number, timeoutMs: number, queryTimeoutMs: 
  * longer uses, until its connection closes. On another allocator (musl) the statement does
  * nothing lasting. 0: skip it.
  */
-function keepFreedMemory(pool: pg.Pool, mb: number, logger?: Logger): void {
-  if (mb <= 0) return
+function keepFreedMemory(mb: number, timeoutMs: number, logger?: Logger): ((client: pg.ClientBase) => Promise<void>) | undefined {
+  if (mb <= 0) return undefined
   // One block of 4 KB units, a page short of `mb` MB (its headers must not take it past 32 MB),
   // built at run time (generate_series: the planner would fold a constant, and copy it) and not
   // read (octet_length): about 28 ms for 8 MB here, nearly all of it faulting the block in.
   const statement = `select octet_length(repeat(repeat('x', 4096), n)) from generate_series(${mb * 256 - 1}, ${mb * 256 - 1}) n`
-  // Sent as the connection's first query, before the pool hands it out: the client queues it first.
-  pool.on('connect', (client) => void client.query(statement).catch((err) => logger?.debug({ err }, 'could not set the server process up to keep its freed memory')))
+  // A failure costs only the saving: the connection is handed out all the same. A server gone
+  // silent fails the statement at the query timeout, and the first query on it then meets the
+  // pool's watchdog (preparingPool), which closes the connection.
+  return (client) => client.query({ text: statement, query_timeout: timeoutMs } as pg.QueryConfig).then(
+    () => undefined,
+    (err: unknown) => logger?.debug({ err }, 'could not set the server process up to keep its freed memory'),
+  )
 }
 
 /**
