@@ -23,7 +23,7 @@
  * BENCH_FULL, then 10,000 rooms in a window of 1 s); the deadlines' real spread is printed. As in
  * the SSE burst below, their first phases end together BENCH_TIMER_WARMUP_S before the window and
  * their second ones in it: the measured burst meets a process that has fired such deadlines before,
- * as the service in production has. A process that has not also touches most of its young
+ * as the service in production has. A process that has fired none yet touches much of its young
  * generation's memory for the first time during the burst (thousands of page faults, about 14 µs
  * each on these virtual machines). The first, cold burst's due → commit is printed too. Measures
  * due → commit acknowledged (and late_ms, due → recorded_at) of the second phase_changed facts, the
@@ -276,7 +276,7 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
   console.log(`burst: ${fmt(rooms)} rooms, ${cohort}; deadlines within ${windowMs} ms, ${leadS.toFixed(1)} s after the first open; pool ${POOL_SIZE}, poll ${POLL_MS} ms`)
   try {
     const ownerId = await insertScratchUser(database.db, 'bench')
-    // The phase the measured deadline ends, and with a warm-up the first one, ended cold.
+    // The measured deadlines end phase 1 (phase 0 without a warm-up); with one, phase 0's end the cold burst.
     const measuredSequence = warmupS > 0 ? 1 : 0
     const committed = { cold: [] as number[], measured: [] as number[] }
     runtime.on('appended', ({ events }) => {
