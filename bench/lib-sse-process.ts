@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { sleep } from './lib-stats'
+import { statFields } from '../test/support/proc'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -35,9 +36,6 @@ export function readRss(pid: number): number {
   if (!match) throw new Error(`no VmRSS for process ${pid}`)
   return Number(match[1]) * 1024
 }
-
-/** The fields of a /proc stat line after the command's name: [0] is the state, [1] the parent's pid. */
-const statFields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')
 
 const parentPid = (stat: string) => Number(statFields(stat)[1])
 

@@ -3,14 +3,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection'
 import { realPostgresUrl } from '../support/database'
+import { minorFaults } from '../support/proc'
 import { skipUnless } from '../support/skip'
 
 // Builds and drops about a megabyte of JSON: several megabytes of the server process's memory, freed at its end.
 const BUILD_JSON = sql`select octet_length(jsonb_agg(x)::text) from (select jsonb_build_object('n', n, 'text', repeat('y', 200)) x from generate_series(1, 5000) n) s`
 const RUNS = 5
-
-/** Page faults of a process on this machine so far (/proc/<pid>/stat, minflt). */
-const faultsOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7])
 
 /** The faults the server process of a one-connection pool takes over RUNS statements, after one to reach its peak; undefined when that process cannot be watched from here. */
 async function faultsPerStatement(keepFreedMb: number): Promise<number | undefined> {
@@ -22,9 +20,9 @@ async function faultsPerStatement(keepFreedMb: number): Promise<number | undefin
     const maps = `/proc/${pid}/maps`
     if (!existsSync(maps) || readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres' || !readFileSync(maps, 'utf8').includes('libc.so.6')) return undefined
     await BUILD_JSON.execute(handle.db)
-    const before = faultsOf(pid)
+    const before = minorFaults(pid)
     for (let i = 0; i < RUNS; i++) await BUILD_JSON.execute(handle.db)
-    return (faultsOf(pid) - before) / RUNS
+    return (minorFaults(pid) - before) / RUNS
   } finally {
     await handle?.close()
   }

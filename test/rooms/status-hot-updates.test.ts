@@ -10,6 +10,7 @@ import { skipUnless } from '../support/skip'
 
 const ROOMS = 30
 const PAUSES = 6
+const POOL_SIZE = 4
 /** The tables a room command writes. */
 const COMMAND_TABLES = ['events', 'room_status', 'room_timers', 'room_snapshots']
 
@@ -22,14 +23,14 @@ describe('room_status rows are rewritten in place (migration 0009: HOT updates, 
     skipUnless(this, realPostgresUrl, "needs real PostgreSQL (TEST_DATABASE_URL): it reads the server's table statistics")
     const scratch = await createScratchDatabase(realPostgresUrl!)
     url = scratch.url
-    database = await openMigrated(scratch, { DATABASE_POOL_SIZE: 4, DATABASE_TIMEOUT_MS: 10_000, PGLITE_DATA_DIR: 'memory://' })
+    database = await openMigrated(scratch, { DATABASE_POOL_SIZE: POOL_SIZE, DATABASE_TIMEOUT_MS: 10_000, PGLITE_DATA_DIR: 'memory://' })
     // A statement in this database keeps its snapshot while it runs, and no dead row version it can
     // still see may be pruned to make room on a page. Two such holders are not what this test is
     // about, so they are kept out of it: autovacuum's ANALYZE of these fresh tables, and each new
-    // pool connection's first statement (DATABASE_KEEP_FREED_MB, about 28 ms), by opening all four
-    // connections before the commands.
+    // pool connection's first statement (DATABASE_KEEP_FREED_MB, about 28 ms), by opening all the
+    // pool's connections before the commands.
     await withClient(url, (client) => client.query(COMMAND_TABLES.map((table) => `alter table ${table} set (autovacuum_enabled = off)`).join('; ')))
-    await Promise.all(Array.from({ length: 4 }, () => sql`select 1`.execute(database!.db)))
+    await Promise.all(Array.from({ length: POOL_SIZE }, () => sql`select 1`.execute(database!.db)))
   })
 
   after(async () => {
