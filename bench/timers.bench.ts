@@ -101,14 +101,14 @@ const warmupSeconds = (name: string) => (process.env[name] === '0' ? 0 : envNumb
 
 /**
  * A burst room's plan: a first phase of `firstMinutes`, then with a warm-up one of `warmupS` (the
- * measured one), then one left running. The measured deadline is the first's plus the warm-up; with
- * none it is the first's.
+ * measured one), then one left running; and how long after the first deadline the measured one
+ * falls (0 without a warm-up: it is the first).
  */
-function cohortPlan(firstMinutes: number, warmupS: number): Phase[] {
+function cohortPlan(firstMinutes: number, warmupS: number): { plan: Phase[]; measuredAfterMs: number } {
   const first = { ...phases[0]!, duration_minutes: firstMinutes }
   const measured = { ...phases[1]!, duration_minutes: warmupS / 60 }
   const last = { ...phases[1]!, sequence: 2, question_id: 'bench-q2', duration_minutes: 600 }
-  return warmupS > 0 ? [first, measured, last] : [first, last]
+  return warmupS > 0 ? { plan: [first, measured, last], measuredAfterMs: phaseDurationMs(measured) } : { plan: [first, last], measuredAfterMs: 0 }
 }
 
 interface TransitionRow {
@@ -297,10 +297,10 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
       const slot = windowStart + (i / rooms) * windowMs
       const firstEnds = slot - warmupS * 1000
       if (firstEnds - Date.now() < 500) return void lateStarts++
-      const plan = cohortPlan((firstEnds - standing!.getTime()) / 60_000, warmupS)
+      const { plan, measuredAfterMs } = cohortPlan((firstEnds - standing!.getTime()) / 60_000, warmupS)
       await runtime.execute(roomId, { type: 'openRoom', room_id: roomId, session_id: randomUUID(), owner_id: ownerId, title: 'burst', phases: plan, warning_fraction: null })
       const started = await runtime.execute(roomId, { type: 'startTimer' })
-      deadlines.push(Date.parse(started.snapshot.context.deadline!) + (warmupS > 0 ? phaseDurationMs(plan[1]!) : 0))
+      deadlines.push(Date.parse(started.snapshot.context.deadline!) + measuredAfterMs)
     })
     const startsDone = Date.now()
     standing = undefined
@@ -378,11 +378,11 @@ async function burstSse(): Promise<void> {
       const slot = windowStart + (i / rooms) * windowMs
       const firstEnds = slot - warmupS * 1000
       if (firstEnds - Date.now() < 2_000) return void lateStarts++
-      const plan = cohortPlan((firstEnds - Date.now()) / 60_000, warmupS)
+      const { plan, measuredAfterMs } = cohortPlan((firstEnds - Date.now()) / 60_000, warmupS)
       await call(service!.url, 'POST', '/api/start-interview', { room_id: ids[i], phases: plan, title: 'burst' }, token)
       const started = await call<{ timer_status: { deadline: string } }>(service!.url, 'POST', `/api/interview/${ids[i]}/timer/start`, undefined, token)
       firstDeadlines[i] = Date.parse(started.timer_status.deadline)
-      deadlines[i] = firstDeadlines[i] + (warmupS > 0 ? phaseDurationMs(plan[1]!) : 0)
+      deadlines[i] = firstDeadlines[i] + measuredAfterMs
     })
     clients = ClientPool.start(1)
     const open = await clients.open(service.url, ids, token, 50, { event: 'phase_changed', markers: ids.map((_, i) => i) })
