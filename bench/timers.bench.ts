@@ -21,34 +21,40 @@
  * ends at 10:30. 1,000 rooms run a cohort's interviews, each opened with the durations that put its
  * deadlines at its slot in one window of 100 ms a lead time ahead, and started at once (with
  * BENCH_FULL, then 10,000 rooms in a window of 1 s); the deadlines' real spread is printed. As in
- * the SSE burst below, their first phases end together BENCH_TIMER_WARMUP_S before the window and
- * their second ones in it: the measured burst meets a process that has fired such deadlines before,
- * as the service in production has. A process that has fired none yet touches much of its young
- * generation's memory for the first time during the burst (thousands of page faults, about 14 µs
- * each on these virtual machines). The first, cold burst's due → commit is printed too. Measures
- * due → commit acknowledged (and late_ms, due → recorded_at) of the second phase_changed facts, the
- * group-commit statements and the WAL the server wrote over that burst (see walPosition). Targets:
- * p99 ≤ 100 ms (1,000 in 100 ms), ≤ 500 ms (10,000 in 1 s).
+ * the SSE burst below, the measured burst comes after BENCH_TIMER_WARMUPS warm-up bursts of the same
+ * rooms, BENCH_TIMER_WARMUP_S apart: their first phases end together, then their next ones, and the
+ * phase ending in the window is the measured one (a last phase is left running). So the measured
+ * burst meets a process that has fired such deadlines many times, as the service in production has.
+ * A process that has fired none yet touches much of its young generation's memory for the first
+ * time (thousands of page faults, about 14 µs each on these virtual machines), and V8 compiles the
+ * firing path, then compiles it again once the first phase changes have shown it other shapes than
+ * the opens and starts did: after one warm-up burst, its compiler threads still took 170–190 ms of
+ * CPU during the 1,000 burst on 2 cores, as much as PostgreSQL; after three, none. Each warm-up
+ * burst's due → commit is printed too. Measures due → commit acknowledged (and late_ms, due →
+ * recorded_at) of the measured burst's phase_changed facts, the group-commit statements and the WAL
+ * the server wrote over that burst (see walPosition). Targets: p99 ≤ 100 ms (1,000 in 100 ms),
+ * ≤ 500 ms (10,000 in 1 s).
  *   BENCH_TIMER_ROOMS             one burst of this many rooms instead
  *   BENCH_TIMER_WINDOW_MS         the window (default 100 ms up to 1,000 rooms, 1 s above)
- *   BENCH_TIMER_WARMUP_S          seconds from the first phases' deadlines to the second ones' (default 10; 0: one burst, cold)
- *   BENCH_TIMER_LEAD_S            seconds from the first open to the window (default 5 s + 8 ms per room, plus the warm-up)
+ *   BENCH_TIMER_WARMUPS           warm-up bursts before the measured one (default 3; 0: one burst, cold)
+ *   BENCH_TIMER_WARMUP_S          seconds from one burst to the next (default 10; 0: one burst, cold)
+ *   BENCH_TIMER_LEAD_S            seconds from the first open to the window (default 5 s + 8 ms per room, plus the warm-ups)
  *   BENCH_GROUP_WRITERS           group-commit statements in flight at once (default as the service: 2 on PostgreSQL, 1 embedded)
  * Then, against the service as its own process: 1,000 rooms opened and started over HTTP (each
  * opened with the duration that aims its deadline at its slot in the window, then started at once;
  * the real deadlines are read from the start's answer) with an SSE client on each; measures
  * deadline → phase_changed received by the client. Target: p99 ≤ 150 ms. The rooms run a cohort's
- * interviews: their first phases end together BENCH_TIMER_SSE_WARMUP_S before the window, their
- * second ones in it (the measured burst; a third phase is left running). So the measured burst meets
- * a service that has fired such deadlines before, as one in production has, not one whose firing
- * path V8 first compiles during the burst (its compiler threads then took half of the burst's CPU on
- * 2 cores). The first burst's figure is printed too (cold); BENCH_TIMER_SSE_WARMUP_S=0 measures only
- * a cold burst, in the window. It also prints the service's CPU over the burst, its main thread's
- * and its other threads' (V8's garbage collection and compiler helpers): the p99 follows the main
- * thread's share, which varies from run to run with what V8 does meanwhile.
+ * interviews as above: BENCH_TIMER_SSE_WARMUPS warm-up bursts BENCH_TIMER_SSE_WARMUP_S apart, then
+ * the measured one. So the measured burst meets a service that has fired such deadlines before, not
+ * one whose firing path V8 first compiles during the burst (its compiler threads then took half of
+ * the burst's CPU on 2 cores). Each warm-up burst's figure is printed too. It also prints the
+ * service's CPU over the burst, its main thread's and its other threads' (V8's garbage collection
+ * and compiler helpers): the p99 follows the main thread's share, which varies from run to run with
+ * what V8 does meanwhile.
  *   BENCH_TIMER_SSE_ROOMS         rooms with an SSE client (default 1,000; 0 skips this part)
- *   BENCH_TIMER_SSE_LEAD_S        seconds from the first open to the window (default 15 s + 50 ms per room, plus the warm-up)
- *   BENCH_TIMER_SSE_WARMUP_S      seconds from the first phases' deadlines to the second ones' (default 10; 0: one phase)
+ *   BENCH_TIMER_SSE_LEAD_S        seconds from the first open to the window (default 15 s + 50 ms per room, plus the warm-ups)
+ *   BENCH_TIMER_SSE_WARMUPS       warm-up bursts before the measured one (default 3; 0: one burst, cold)
+ *   BENCH_TIMER_SSE_WARMUP_S      seconds from one burst to the next (default 10; 0: one burst, cold)
  *
  * The bench runs itself under the V8 flags of `npm start` (it starts itself again with them when
  * it was started without), so the runtime and scheduler it runs in process collect their garbage
@@ -87,29 +93,61 @@ const groupWriters = (onPostgres: boolean) => Math.round(envNumber('BENCH_GROUP_
 const TARGET_P99_MS = ROOMS <= 1_000 ? 50 : 200
 const TRANSITION_TYPES = new Set(['phase_changed', 'interview_completed'])
 
-const phases: Phase[] = [0, 1].map((sequence) => ({
+/**
+ * Every phase of every plan here is made by this one literal, as the service's request schema makes
+ * each phase of a plan it is sent: objects of one shape. A phase built otherwise (a spread of
+ * another, say) has another hidden class, and the first burst that enters such a phase makes V8
+ * throw away the firing path's optimized code and compile it again during the burst.
+ */
+const phaseOf = (sequence: number, minutes: number): Phase => ({
   sequence,
   question_id: `bench-q${sequence}`,
   question_type: 'coding',
   question_text: null,
-  duration_minutes: PHASE_MINUTES,
+  duration_minutes: minutes,
   instructions: `phase ${sequence}`,
-}))
+})
 
-/** A burst's warm-up in seconds from `name` (default 10); `0` turns it off (envNumber takes only positive numbers). */
-const warmupSeconds = (name: string) => (process.env[name] === '0' ? 0 : envNumber(name, 10))
+const phases: Phase[] = [phaseOf(0, PHASE_MINUTES), phaseOf(1, PHASE_MINUTES)]
 
 /**
- * A burst room's plan: a first phase of `firstMinutes`, then with a warm-up one of `warmupS` (the
- * measured one), then one left running; and how long after the first deadline the measured one
- * falls (0 without a warm-up: it is the first).
+ * A burst's cohort: how many warm-up bursts come before the measured one, and the seconds from one
+ * burst to the next. `<prefix>WARMUPS` (default 3) and `<prefix>WARMUP_S` (default 10); either at
+ * `0` runs one cold burst (envNumber takes only positive numbers).
  */
-function cohortPlan(firstMinutes: number, warmupS: number): { plan: Phase[]; measuredAfterMs: number } {
-  const first = { ...phases[0]!, duration_minutes: firstMinutes }
-  const measured = { ...phases[1]!, duration_minutes: warmupS / 60 }
-  const last = { ...phases[1]!, sequence: 2, question_id: 'bench-q2', duration_minutes: 600 }
-  return warmupS > 0 ? { plan: [first, measured, last], measuredAfterMs: phaseDurationMs(measured) } : { plan: [first, last], measuredAfterMs: 0 }
+interface Cohort {
+  warmups: number
+  gapS: number
 }
+
+function cohortFrom(prefix: string): Cohort {
+  const off = (name: string) => process.env[name] === '0'
+  if (off(`${prefix}WARMUPS`) || off(`${prefix}WARMUP_S`)) return { warmups: 0, gapS: 0 }
+  return { warmups: Math.round(envNumber(`${prefix}WARMUPS`, 3)), gapS: envNumber(`${prefix}WARMUP_S`, 10) }
+}
+
+/** Seconds from the first burst to the measured one. */
+const cohortSpanS = ({ warmups, gapS }: Cohort) => warmups * gapS
+
+const describeCohort = (cohort: Cohort) =>
+  cohort.warmups > 0
+    ? `${cohort.warmups} warm-up bursts ${cohort.gapS} s apart (the first phases' deadlines, then the next ones'), then the measured one`
+    : 'their first phases ending in the window (cold: no deadline fired before)'
+
+/**
+ * A burst room's plan: a first phase of `firstMinutes`, one of `gapS` for each later warm-up burst
+ * and for the measured one, then one left running; and how long after the first deadline the
+ * measured one falls (0 without a warm-up: it is the first). The measured burst's facts are the
+ * `phase_changed` with previous_sequence `cohort.warmups`.
+ */
+function cohortPlan(firstMinutes: number, cohort: Cohort): { plan: Phase[]; measuredAfterMs: number } {
+  const warm = Array.from({ length: cohort.warmups }, (_, i) => phaseOf(i + 1, cohort.gapS / 60))
+  const plan = [phaseOf(0, firstMinutes), ...warm, phaseOf(cohort.warmups + 1, 600)]
+  return { plan, measuredAfterMs: warm.reduce((sum, phase) => sum + phaseDurationMs(phase), 0) }
+}
+
+/** The bursts' labels: `n` counts from 0, the measured one is `cohort.warmups`. */
+const burstLabel = (n: number, cohort: Cohort) => (n === cohort.warmups ? 'measured burst' : `warm-up burst ${n + 1}${n === 0 ? ' (cold)' : ''}`)
 
 interface TransitionRow {
   type: string
@@ -259,8 +297,9 @@ async function bursts(): Promise<void> {
 
 /** The burst: every deadline within one short window (see the header). */
 async function burst(rooms: number, windowMs: number): Promise<void> {
-  const warmupS = warmupSeconds('BENCH_TIMER_WARMUP_S')
-  const leadS = envNumber('BENCH_TIMER_LEAD_S', 5 + rooms * 0.008 + warmupS)
+  const cohort = cohortFrom('BENCH_TIMER_')
+  const spanMs = cohortSpanS(cohort) * 1000
+  const leadS = envNumber('BENCH_TIMER_LEAD_S', 5 + rooms * 0.008 + cohortSpanS(cohort))
   const target = rooms <= 1_000 ? 100 : 500
   const database = await openBenchDatabase(POOL_SIZE)
   const onPostgres = database.kind === 'postgres'
@@ -272,20 +311,17 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
   const clock = () => standing ?? new Date()
   const runtime = new RoomRuntime({ db: database.db, clock, logger, node: `bench-${process.pid}`, writers: groupWriters(onPostgres) })
   const scheduler = new TimerScheduler({ db: database.db, runtime, clock: systemClock, logger, pollMs: POLL_MS })
-  const cohort = warmupS > 0 ? `the first phases ending together ${warmupS} s before the window, the second ones in it` : 'their first phases ending in the window (cold: no deadline fired before)'
-  console.log(`burst: ${fmt(rooms)} rooms, ${cohort}; deadlines within ${windowMs} ms, ${leadS.toFixed(1)} s after the first open; pool ${POOL_SIZE}, poll ${POLL_MS} ms`)
+  console.log(`burst: ${fmt(rooms)} rooms, ${describeCohort(cohort)}; deadlines within ${windowMs} ms, ${leadS.toFixed(1)} s after the first open; pool ${POOL_SIZE}, poll ${POLL_MS} ms`)
   try {
     const ownerId = await insertScratchUser(database.db, 'bench')
-    // The measured deadlines end phase 1 (phase 0 without a warm-up); with one, phase 0's end the cold burst.
-    const measuredSequence = warmupS > 0 ? 1 : 0
-    const committed = { cold: [] as number[], measured: [] as number[] }
+    // Burst n ends phase n: due → commit acknowledged of each, by the phase it ended.
+    const committed = Array.from({ length: cohort.warmups + 1 }, () => [] as number[])
     runtime.on('appended', ({ events }) => {
       const now = Date.now()
       for (const event of events) {
         if (event.type !== 'phase_changed') continue
         const data = event.data as { at: string; previous_sequence: number }
-        const into = data.previous_sequence === measuredSequence ? committed.measured : committed.cold
-        into.push(now - Date.parse(data.at))
+        committed[data.previous_sequence]?.push(now - Date.parse(data.at))
       }
     })
     scheduler.start()
@@ -295,9 +331,9 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
     await inParallel(rooms, POOL_SIZE * 2, async (i) => {
       const roomId = `burst-${i}-${randomUUID().slice(0, 8)}`
       const slot = windowStart + (i / rooms) * windowMs
-      const firstEnds = slot - warmupS * 1000
+      const firstEnds = slot - spanMs
       if (firstEnds - Date.now() < 500) return void lateStarts++
-      const { plan, measuredAfterMs } = cohortPlan((firstEnds - standing!.getTime()) / 60_000, warmupS)
+      const { plan, measuredAfterMs } = cohortPlan((firstEnds - standing!.getTime()) / 60_000, cohort)
       await runtime.execute(roomId, { type: 'openRoom', room_id: roomId, session_id: randomUUID(), owner_id: ownerId, title: 'burst', phases: plan, warning_fraction: null })
       const started = await runtime.execute(roomId, { type: 'startTimer' })
       deadlines.push(Date.parse(started.snapshot.context.deadline!) + measuredAfterMs)
@@ -305,37 +341,39 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
     const startsDone = Date.now()
     standing = undefined
     const spread = summarize(deadlines.map((d) => d - windowStart))
-    console.log(`opened and started ${fmt(deadlines.length)} rooms; last start ${((windowStart - warmupS * 1000 - startsDone) / 1000).toFixed(1)} s before the first deadlines; measured deadlines from the window start: p50 ${fmt(spread.p50, 1)} ms, p99 ${fmt(spread.p99, 1)} ms, max ${fmt(spread.max, 1)} ms`)
+    console.log(`opened and started ${fmt(deadlines.length)} rooms; last start ${((windowStart - spanMs - startsDone) / 1000).toFixed(1)} s before the first deadlines; measured deadlines from the window start: p50 ${fmt(spread.p50, 1)} ms, p99 ${fmt(spread.p99, 1)} ms, max ${fmt(spread.max, 1)} ms`)
     const problems: string[] = []
-    if (lateStarts > 0 || startsDone > windowStart - warmupS * 1000) problems.push(`${lateStarts} rooms opened after their first deadline: raise BENCH_TIMER_LEAD_S`)
+    if (lateStarts > 0 || startsDone > windowStart - spanMs) problems.push(`${lateStarts} rooms opened after their first deadline: raise BENCH_TIMER_LEAD_S`)
     /** Waits until every room's measured (or cold) deadline has committed, or `until`. */
     const allCommitted = async (list: number[], until: number) => {
       while (list.length < deadlines.length && Date.now() < until) await sleep(100)
     }
-    if (warmupS > 0) {
-      await allCommitted(committed.cold, windowStart - Math.min(2_000, (warmupS * 1000) / 2))
-      if (committed.cold.length < deadlines.length) problems.push(`only ${committed.cold.length} of ${deadlines.length} first deadlines committed before the window`)
-      console.log(line('first deadlines (cold) → commit acknowledged', summarize(committed.cold)))
+    const measured = committed[cohort.warmups]!
+    for (let n = 0; n < cohort.warmups; n++) {
+      const nextBurst = windowStart - spanMs + (n + 1) * cohort.gapS * 1000
+      await allCommitted(committed[n]!, nextBurst - Math.min(2_000, (cohort.gapS * 1000) / 2))
+      if (committed[n]!.length < deadlines.length) problems.push(`only ${committed[n]!.length} of ${deadlines.length} deadlines of ${burstLabel(n, cohort)} committed before the next burst`)
+      console.log(line(`${burstLabel(n, cohort)} → commit acknowledged`, summarize(committed[n]!)))
     }
     // Read before the window, after the cold burst: the measured burst's own statements and WAL.
     await sleep(windowStart - 500 - Date.now())
     const walBefore = onPostgres ? await walPosition(database.url) : 0
     const statsBefore = { ...runtime.committer.stats }
-    await allCommitted(committed.measured, Math.max(...deadlines) + 60_000)
+    await allCommitted(measured, Math.max(...deadlines) + 60_000)
     const wal = onPostgres ? (await walPosition(database.url)) - walBefore : 0
     const stats = runtime.committer.stats
     await scheduler.stop()
-    if (committed.measured.length < deadlines.length) problems.push(`only ${committed.measured.length} of ${deadlines.length} measured deadlines committed`)
-    const rows = (await readTransitions(database.db)).filter((r) => r.type === 'phase_changed' && r.previous_sequence === measuredSequence)
+    if (measured.length < deadlines.length) problems.push(`only ${measured.length} of ${deadlines.length} measured deadlines committed`)
+    const rows = (await readTransitions(database.db)).filter((r) => r.type === 'phase_changed' && r.previous_sequence === cohort.warmups)
     if (rows.length !== deadlines.length) problems.push(`${rows.length} measured phase_changed facts for ${deadlines.length} rooms`)
     const late = summarize(rows.map((r) => r.late_ms))
     const recorded = summarize(rows.map((r) => r.due_to_recorded_ms))
-    const acked = summarize(committed.measured)
-    const measured = warmupS > 0 ? 'second deadlines: ' : ''
+    const acked = summarize(measured)
+    const label = cohort.warmups > 0 ? 'measured burst: ' : ''
     console.log(`\n${''.padEnd(42)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'max ms'.padStart(10)}${'count'.padStart(10)}`)
-    console.log(line(`${measured}late_ms (in the fact)`, late))
-    console.log(line(`${measured}due → recorded_at (events table)`, recorded))
-    console.log(line(`${measured}due → commit acknowledged`, acked))
+    console.log(line(`${label}late_ms (in the fact)`, late))
+    console.log(line(`${label}due → recorded_at (events table)`, recorded))
+    console.log(line(`${label}due → commit acknowledged`, acked))
     console.log(`group commit over the burst: ${fmt(stats.writes - statsBefore.writes)} commands in ${fmt(stats.batches - statsBefore.batches)} statements`)
     if (onPostgres) console.log(walLine(wal, deadlines.length))
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
@@ -354,8 +392,9 @@ async function burstSse(): Promise<void> {
   const rooms = Math.round(process.env.BENCH_TIMER_SSE_ROOMS === '0' ? 0 : envNumber('BENCH_TIMER_SSE_ROOMS', 1_000))
   if (rooms === 0) return
   const windowMs = envNumber('BENCH_TIMER_WINDOW_MS', 100)
-  const warmupS = warmupSeconds('BENCH_TIMER_SSE_WARMUP_S')
-  const leadS = envNumber('BENCH_TIMER_SSE_LEAD_S', 15 + rooms * 0.05 + warmupS)
+  const cohort = cohortFrom('BENCH_TIMER_SSE_')
+  const spanMs = cohortSpanS(cohort) * 1000
+  const leadS = envNumber('BENCH_TIMER_SSE_LEAD_S', 15 + rooms * 0.05 + cohortSpanS(cohort))
   const baseUrl = benchDatabaseUrl()
   const scratch = baseUrl ? await createScratchDatabase(baseUrl) : undefined
   const label = scratch ? 'PostgreSQL' : 'embedded PGlite'
@@ -363,22 +402,21 @@ async function burstSse(): Promise<void> {
   let clients: ClientPool | undefined
   try {
     service = await startService(scratch?.url)
-    const cohort = warmupS > 0 ? `the first phases ending together ${warmupS} s before the window, the second ones in it` : 'their first phases ending in the window (cold: no deadline fired before)'
-    console.log(`\nburst with SSE: ${fmt(rooms)} rooms on the service process (pid ${service.pid}), ${cohort}; deadlines within ${windowMs} ms, ${leadS.toFixed(0)} s after the first open; an SSE client on each`)
+    console.log(`\nburst with SSE: ${fmt(rooms)} rooms on the service process (pid ${service.pid}), ${describeCohort(cohort)}; deadlines within ${windowMs} ms, ${leadS.toFixed(0)} s after the first open; an SSE client on each`)
     const token = await benchUser(service.url, 'burst', Date.now().toString(36))
     const windowStart = Date.now() + leadS * 1000
-    const warmupStart = windowStart - warmupS * 1000
+    const warmupStart = windowStart - spanMs
     const ids = Array.from({ length: rooms }, (_, i) => `sse-burst-${i}-${randomUUID().slice(0, 8)}`)
-    /** Each room's first deadline, and the one measured (its second phase's, or with no warm-up the first). */
+    /** Each room's first deadline, and the one measured (the cohort's last burst's). */
     const firstDeadlines: number[] = []
     const deadlines: number[] = []
     let lateStarts = 0
     await inParallel(rooms, 4, async (i) => {
       // The measured phase ends at the room's slot in the window; the next phase's deadline is the last one's plus its duration.
       const slot = windowStart + (i / rooms) * windowMs
-      const firstEnds = slot - warmupS * 1000
+      const firstEnds = slot - spanMs
       if (firstEnds - Date.now() < 2_000) return void lateStarts++
-      const { plan, measuredAfterMs } = cohortPlan((firstEnds - Date.now()) / 60_000, warmupS)
+      const { plan, measuredAfterMs } = cohortPlan((firstEnds - Date.now()) / 60_000, cohort)
       await call(service!.url, 'POST', '/api/start-interview', { room_id: ids[i], phases: plan, title: 'burst' }, token)
       const started = await call<{ timer_status: { deadline: string } }>(service!.url, 'POST', `/api/interview/${ids[i]}/timer/start`, undefined, token)
       firstDeadlines[i] = Date.parse(started.timer_status.deadline)
@@ -401,11 +439,13 @@ async function burstSse(): Promise<void> {
       }
       return received
     }
-    if (warmupS > 0) {
-      await sleep(warmupStart - 50 - Date.now())
-      const warm = await receive(windowStart - Math.min(2_000, (warmupS * 1000) / 2))
-      if (warm.size < open.opened) problems.push(`only ${warm.size} of ${open.opened} clients received the first phase_changed before the window`)
-      console.log(line('first deadlines (cold) → received', summarize([...warm].map(([i, at]) => at - firstDeadlines[i]!))))
+    // Each warm-up burst's phase_changed, in turn: burst n's deadlines are the first ones plus n gaps.
+    for (let n = 0; n < cohort.warmups; n++) {
+      const burstStart = warmupStart + n * cohort.gapS * 1000
+      await sleep(burstStart - 50 - Date.now())
+      const warm = await receive(burstStart + cohort.gapS * 1000 - Math.min(2_000, (cohort.gapS * 1000) / 2))
+      if (warm.size < open.opened) problems.push(`only ${warm.size} of ${open.opened} clients received the phase_changed of ${burstLabel(n, cohort)} before the next burst`)
+      console.log(line(`${burstLabel(n, cohort)} → received`, summarize([...warm].map(([i, at]) => at - firstDeadlines[i]! - n * cohort.gapS * 1000))))
     }
     // Read just before the window, after the measured phase's warnings (due a fifth of it earlier), so the burst's statements can be told from the others.
     await sleep(windowStart - 500 - Date.now())
@@ -422,7 +462,7 @@ async function burstSse(): Promise<void> {
     const restAfter = rest()
     if (received.size < open.opened) problems.push(`only ${received.size} of ${open.opened} clients received phase_changed`)
     const delays = summarize([...received].map(([i, at]) => at - deadlines[i]!))
-    console.log(line(`${warmupS > 0 ? 'second deadlines' : 'deadlines'} → received by the SSE client`, delays))
+    console.log(line(`${cohort.warmups > 0 ? 'measured burst' : 'deadlines'} → received by the SSE client`, delays))
     const cpuMs = (key: 'main' | 'background') => Math.round((cpuAfter[key] - cpuBefore[key]) * 1000)
     console.log(`service CPU from 50 ms before the window until the last client had its event: main thread ${fmt(cpuMs('main'))} ms (${fmt((cpuMs('main') * 1000) / Math.max(1, received.size))} µs a firing), other threads ${fmt(cpuMs('background'))} ms`)
     // Everything else that wanted the cores meanwhile: on two cores these together set the pace.
