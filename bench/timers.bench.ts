@@ -39,7 +39,7 @@
  *   BENCH_TIMER_WARMUPS           warm-up bursts before the measured one (default 3; 0: one burst, cold)
  *   BENCH_TIMER_WARMUP_S          seconds from one burst to the next (default 10; 0: one burst, cold)
  *   BENCH_TIMER_LEAD_S            seconds from the first open to the window (default 5 s + 8 ms per room, plus the warm-ups)
- *   BENCH_GROUP_WRITERS           group-commit statements in flight at once (default as the service: 2 on PostgreSQL, 1 embedded)
+ *   BENCH_GROUP_WRITERS           group-commit statements in flight at once (default as the service: 3 on PostgreSQL, 1 embedded)
  * Then, against the service as its own process: 1,000 rooms opened and started over HTTP (each
  * opened with the duration that aims its deadline at its slot in the window, then started at once;
  * the real deadlines are read from the start's answer) with an SSE client on each; measures
@@ -67,6 +67,7 @@ import { systemClock } from '../src/clock'
 import { createLogger } from '../src/logger'
 import { RoomRuntime, type AppendedEvent } from '../src/rooms/room-runtime'
 import { TimerScheduler } from '../src/rooms/timer-scheduler'
+import { POSTGRES_WRITERS } from '../src/rooms/group-commit'
 import { phaseDurationMs, type Phase } from '../machines/interview-room'
 import { insertScratchUser } from '../src/db/scratch'
 import type { Db } from '../src/db/database'
@@ -88,7 +89,7 @@ const PHASE_MINUTES = envNumber('BENCH_TIMER_PHASE_MINUTES', Math.max(0.05, SPRE
 const POOL_SIZE = Math.round(envNumber('BENCH_POOL_SIZE', 10))
 const POLL_MS = Math.round(envNumber('BENCH_TIMER_POLL_MS', 1_000))
 /** Group-commit statements in flight at once (RoomRuntime's `writers`), as the service sets it by default. */
-const groupWriters = (onPostgres: boolean) => Math.round(envNumber('BENCH_GROUP_WRITERS', onPostgres ? 2 : 1))
+const groupWriters = (onPostgres: boolean) => Math.round(envNumber('BENCH_GROUP_WRITERS', onPostgres ? POSTGRES_WRITERS : 1))
 /** p99 targets from the issue: 50 ms at 1,000 rooms, 200 ms at 10,000 (in between: the 10,000 one). */
 const TARGET_P99_MS = ROOMS <= 1_000 ? 50 : 200
 const TRANSITION_TYPES = new Set(['phase_changed', 'interview_completed'])

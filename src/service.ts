@@ -17,6 +17,7 @@ import { createProductService } from './products/product.service'
 import { createPlanService } from './plans/plan.service'
 import { createRoomService } from './rooms/room.service'
 import { RoomRuntime } from './rooms/room-runtime'
+import { POSTGRES_WRITERS } from './rooms/group-commit'
 import { TimerScheduler } from './rooms/timer-scheduler'
 import { RoomStreamHub } from './rooms/room-stream'
 import { createRtcService } from './rtc/rtc.setup'
@@ -69,11 +70,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   const db = database.db
   const node = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`
-  // Two group-commit statements in flight on PostgreSQL (one fills while the other commits); the
-  // embedded database has one connection, so one. The writes NOTIFY other processes themselves, at
-  // most once per SUBSCRIPTION_READ_INTERVAL_MS: the readers there read no more often.
+  // Group-commit statements in flight: see POSTGRES_WRITERS; the embedded database has one
+  // connection, so one. The writes NOTIFY other processes themselves, at most once per
+  // SUBSCRIPTION_READ_INTERVAL_MS: the readers there read no more often.
   const onPostgres = database.kind === 'postgres'
-  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: onPostgres ? 2 : 1, announce: onPostgres ? { channel: EVENTS_CHANNEL, everyMs: config.SUBSCRIPTION_READ_INTERVAL_MS } : undefined })
+  const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: onPostgres ? POSTGRES_WRITERS : 1, announce: onPostgres ? { channel: EVENTS_CHANNEL, everyMs: config.SUBSCRIPTION_READ_INTERVAL_MS } : undefined })
   const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
   const plans = createPlanService({ db, clock, newId: uuid })
 

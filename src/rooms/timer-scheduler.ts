@@ -116,7 +116,7 @@ export class TimerScheduler {
    * decided at once and wait, thousands of them, for their turn in the group commit: the decided
    * rooms outlive the young generation, the collector's pauses grow, and the event loop stalls for
    * hundreds of milliseconds while the database idles. So at most `maxFiring` firings are under way
-   * (256: the two statements in flight and the next two batches, at 64 commands a statement); the
+   * (256: the three statements in flight and the next batch, at 64 commands a statement); the
    * others wait here, a few bytes each, and are decided when one ends, in the order their in-process timers ran out.
    * `late_ms` tells the wait. 10,000 deadlines within one second on PostgreSQL (bench:timers
    * --burst, 2 cores): due → commit p99 750–1,000 ms unbounded, 480–630 ms at 128 to 256.

@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { randomUUID } from 'node:crypto'
 import { insertScratchUser, openMigrated, withClient, type MigratedDatabase } from '../../src/db/scratch'
 import { RoomRuntime } from '../../src/rooms/room-runtime'
+import { POSTGRES_WRITERS } from '../../src/rooms/group-commit'
 import { createScratchDatabase, realPostgresUrl } from '../support/database'
 import { waitFor } from '../support/rooms'
 import { openCommand, phase, quietLogger } from '../support/runtime'
@@ -40,7 +41,7 @@ describe('room_status rows are rewritten in place (migration 0009: HOT updates, 
   it(`keeps the status rows of ${ROOMS} rooms of one owner on their pages through ${PAUSES} pauses and resumes each`, async () => {
     const { db } = database!
     const ownerId = await insertScratchUser(db, 'hot')
-    const runtime = new RoomRuntime({ db, clock: () => new Date(), logger: quietLogger, node: 'hot-updates', writers: 2 })
+    const runtime = new RoomRuntime({ db, clock: () => new Date(), logger: quietLogger, node: 'hot-updates', writers: POSTGRES_WRITERS })
     const plan = [phase(1, 30), phase(2, 30), phase(3, 30)]
     // The rooms go together, so their commands share statements as a cohort's would.
     await Promise.all(
