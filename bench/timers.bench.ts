@@ -29,7 +29,7 @@
  * time (thousands of page faults, about 14 µs each on these virtual machines), and V8 compiles the
  * firing path, then compiles it again once the first phase changes have shown it other shapes than
  * the opens and starts did: after one warm-up burst, its compiler threads still took 170–190 ms of
- * CPU during the 1,000 burst on 2 cores, as much as PostgreSQL; after three, none. Each warm-up
+ * CPU during the 1,000 burst on 2 cores, as much as PostgreSQL; after three, 0–40 ms. Each warm-up
  * burst's due → commit is printed too. Measures due → commit acknowledged (and late_ms, due →
  * recorded_at) of the measured burst's phase_changed facts, the group-commit statements and the WAL
  * the server wrote over that burst (see walPosition). Targets: p99 ≤ 100 ms (1,000 in 100 ms),
