@@ -68,7 +68,7 @@ import { createLogger } from '../src/logger'
 import { RoomRuntime, type AppendedEvent } from '../src/rooms/room-runtime'
 import { TimerScheduler } from '../src/rooms/timer-scheduler'
 import { POSTGRES_WRITERS } from '../src/rooms/group-commit'
-import { phaseDurationMs, type Phase } from '../machines/interview-room'
+import type { Phase } from '../machines/interview-room'
 import { insertScratchUser } from '../src/db/scratch'
 import type { Db } from '../src/db/database'
 import { openBenchDatabase, walPosition } from './lib-database'
@@ -118,33 +118,42 @@ const phases: Phase[] = [phaseOf(0, PHASE_MINUTES), phaseOf(1, PHASE_MINUTES)]
  */
 interface Cohort {
   warmups: number
-  gapS: number
+  /** From one burst to the next: a whole number of ms, so each phase between them lasts exactly this. */
+  gapMs: number
+  /** From the first burst to the measured one. */
+  spanMs: number
 }
 
 function cohortFrom(prefix: string): Cohort {
   const off = (name: string) => process.env[name] === '0'
-  if (off(`${prefix}WARMUPS`) || off(`${prefix}WARMUP_S`)) return { warmups: 0, gapS: 0 }
-  return { warmups: Math.round(envNumber(`${prefix}WARMUPS`, 3)), gapS: envNumber(`${prefix}WARMUP_S`, 10) }
+  if (off(`${prefix}WARMUPS`) || off(`${prefix}WARMUP_S`)) return { warmups: 0, gapMs: 0, spanMs: 0 }
+  const warmups = Math.round(envNumber(`${prefix}WARMUPS`, 3))
+  const gapMs = Math.round(envNumber(`${prefix}WARMUP_S`, 10) * 1000)
+  return { warmups, gapMs, spanMs: warmups * gapMs }
 }
-
-/** Seconds from the first burst to the measured one. */
-const cohortSpanS = ({ warmups, gapS }: Cohort) => warmups * gapS
 
 const describeCohort = (cohort: Cohort) =>
   cohort.warmups > 0
-    ? `${cohort.warmups} warm-up bursts ${cohort.gapS} s apart (the first phases' deadlines, then the next ones'), then the measured one`
+    ? `${cohort.warmups} warm-up bursts ${cohort.gapMs / 1000} s apart (the first phases' deadlines, then the next ones'), then the measured one`
     : 'their first phases ending in the window (cold: no deadline fired before)'
 
 /**
- * A burst room's plan: a first phase of `firstMinutes`, one of `gapS` for each later warm-up burst
- * and for the measured one, then one left running; and how long after the first deadline the
- * measured one falls (0 without a warm-up: it is the first). The measured burst's facts are the
- * `phase_changed` with previous_sequence `cohort.warmups`.
+ * A burst room's plan: a first phase of `firstMinutes`, one of the gap for each later warm-up burst
+ * and for the measured one, then one left running. So the measured deadline is the first one plus
+ * `cohort.spanMs`, and its facts are the `phase_changed` with previous_sequence `cohort.warmups`.
  */
-function cohortPlan(firstMinutes: number, cohort: Cohort): { plan: Phase[]; measuredAfterMs: number } {
-  const warm = Array.from({ length: cohort.warmups }, (_, i) => phaseOf(i + 1, cohort.gapS / 60))
-  const plan = [phaseOf(0, firstMinutes), ...warm, phaseOf(cohort.warmups + 1, 600)]
-  return { plan, measuredAfterMs: warm.reduce((sum, phase) => sum + phaseDurationMs(phase), 0) }
+function cohortPlan(firstMinutes: number, cohort: Cohort): Phase[] {
+  const warm = Array.from({ length: cohort.warmups }, (_, i) => phaseOf(i + 1, cohort.gapMs / 60_000))
+  return [phaseOf(0, firstMinutes), ...warm, phaseOf(cohort.warmups + 1, 600)]
+}
+
+/**
+ * Warm-up burst `n` (from 0) of a cohort whose first deadlines fall at `firstAt`: its offset from
+ * those, and when its facts must have arrived, ahead of the next burst.
+ */
+function warmupBurst(cohort: Cohort, firstAt: number, n: number): { offsetMs: number; settleBy: number } {
+  const offsetMs = n * cohort.gapMs
+  return { offsetMs, settleBy: firstAt + offsetMs + cohort.gapMs - Math.min(2_000, cohort.gapMs / 2) }
 }
 
 /** The bursts' labels: `n` counts from 0, the measured one is `cohort.warmups`. */
@@ -299,8 +308,8 @@ async function bursts(): Promise<void> {
 /** The burst: every deadline within one short window (see the header). */
 async function burst(rooms: number, windowMs: number): Promise<void> {
   const cohort = cohortFrom('BENCH_TIMER_')
-  const spanMs = cohortSpanS(cohort) * 1000
-  const leadS = envNumber('BENCH_TIMER_LEAD_S', 5 + rooms * 0.008 + cohortSpanS(cohort))
+  const { spanMs } = cohort
+  const leadS = envNumber('BENCH_TIMER_LEAD_S', 5 + rooms * 0.008 + spanMs / 1000)
   const target = rooms <= 1_000 ? 100 : 500
   const database = await openBenchDatabase(POOL_SIZE)
   const onPostgres = database.kind === 'postgres'
@@ -334,10 +343,10 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
       const slot = windowStart + (i / rooms) * windowMs
       const firstEnds = slot - spanMs
       if (firstEnds - Date.now() < 500) return void lateStarts++
-      const { plan, measuredAfterMs } = cohortPlan((firstEnds - standing!.getTime()) / 60_000, cohort)
+      const plan = cohortPlan((firstEnds - standing!.getTime()) / 60_000, cohort)
       await runtime.execute(roomId, { type: 'openRoom', room_id: roomId, session_id: randomUUID(), owner_id: ownerId, title: 'burst', phases: plan, warning_fraction: null })
       const started = await runtime.execute(roomId, { type: 'startTimer' })
-      deadlines.push(Date.parse(started.snapshot.context.deadline!) + measuredAfterMs)
+      deadlines.push(Date.parse(started.snapshot.context.deadline!) + spanMs)
     })
     const startsDone = Date.now()
     standing = undefined
@@ -351,8 +360,7 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
     }
     const measured = committed[cohort.warmups]!
     for (let n = 0; n < cohort.warmups; n++) {
-      const nextBurst = windowStart - spanMs + (n + 1) * cohort.gapS * 1000
-      await allCommitted(committed[n]!, nextBurst - Math.min(2_000, (cohort.gapS * 1000) / 2))
+      await allCommitted(committed[n]!, warmupBurst(cohort, windowStart - spanMs, n).settleBy)
       if (committed[n]!.length < deadlines.length) problems.push(`only ${committed[n]!.length} of ${deadlines.length} deadlines of ${burstLabel(n, cohort)} committed before the next burst`)
       console.log(line(`${burstLabel(n, cohort)} → commit acknowledged`, summarize(committed[n]!)))
     }
@@ -394,8 +402,8 @@ async function burstSse(): Promise<void> {
   if (rooms === 0) return
   const windowMs = envNumber('BENCH_TIMER_WINDOW_MS', 100)
   const cohort = cohortFrom('BENCH_TIMER_SSE_')
-  const spanMs = cohortSpanS(cohort) * 1000
-  const leadS = envNumber('BENCH_TIMER_SSE_LEAD_S', 15 + rooms * 0.05 + cohortSpanS(cohort))
+  const { spanMs } = cohort
+  const leadS = envNumber('BENCH_TIMER_SSE_LEAD_S', 15 + rooms * 0.05 + spanMs / 1000)
   const baseUrl = benchDatabaseUrl()
   const scratch = baseUrl ? await createScratchDatabase(baseUrl) : undefined
   const label = scratch ? 'PostgreSQL' : 'embedded PGlite'
@@ -417,11 +425,11 @@ async function burstSse(): Promise<void> {
       const slot = windowStart + (i / rooms) * windowMs
       const firstEnds = slot - spanMs
       if (firstEnds - Date.now() < 2_000) return void lateStarts++
-      const { plan, measuredAfterMs } = cohortPlan((firstEnds - Date.now()) / 60_000, cohort)
+      const plan = cohortPlan((firstEnds - Date.now()) / 60_000, cohort)
       await call(service!.url, 'POST', '/api/start-interview', { room_id: ids[i], phases: plan, title: 'burst' }, token)
       const started = await call<{ timer_status: { deadline: string } }>(service!.url, 'POST', `/api/interview/${ids[i]}/timer/start`, undefined, token)
       firstDeadlines[i] = Date.parse(started.timer_status.deadline)
-      deadlines[i] = firstDeadlines[i] + measuredAfterMs
+      deadlines[i] = firstDeadlines[i] + spanMs
     })
     clients = ClientPool.start(1)
     const open = await clients.open(service.url, ids, token, 50, { event: 'phase_changed', markers: ids.map((_, i) => i) })
@@ -442,11 +450,11 @@ async function burstSse(): Promise<void> {
     }
     // Each warm-up burst's phase_changed, in turn: burst n's deadlines are the first ones plus n gaps.
     for (let n = 0; n < cohort.warmups; n++) {
-      const burstStart = warmupStart + n * cohort.gapS * 1000
-      await sleep(burstStart - 50 - Date.now())
-      const warm = await receive(burstStart + cohort.gapS * 1000 - Math.min(2_000, (cohort.gapS * 1000) / 2))
+      const { offsetMs, settleBy } = warmupBurst(cohort, warmupStart, n)
+      await sleep(warmupStart + offsetMs - 50 - Date.now())
+      const warm = await receive(settleBy)
       if (warm.size < open.opened) problems.push(`only ${warm.size} of ${open.opened} clients received the phase_changed of ${burstLabel(n, cohort)} before the next burst`)
-      console.log(line(`${burstLabel(n, cohort)} → received`, summarize([...warm].map(([i, at]) => at - firstDeadlines[i]! - n * cohort.gapS * 1000))))
+      console.log(line(`${burstLabel(n, cohort)} → received`, summarize([...warm].map(([i, at]) => at - firstDeadlines[i]! - offsetMs))))
     }
     // Read just before the window, after the measured phase's warnings (due a fifth of it earlier), so the burst's statements can be told from the others.
     await sleep(windowStart - 500 - Date.now())
