@@ -100,8 +100,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       if (ranMs >= SETTLE_MS / 2) notifier.appended()
     },
     minIntervalMs: config.PROJECTION_INTERVAL_MS,
-    // Commands first: during a burst of them, read models wait (a second at most).
-    backlog: () => runtime.committer.backlogged,
+    // Commands first: during a burst of them or of deadlines, read models wait (a second at most).
+    backlog: () => runtime.committer.backlogged || timers.busy,
   })
   const metrics = createMetrics({ db, pool: database.pool, runtime, timers, hub, subscription })
   const readiness = async () => ({

@@ -121,9 +121,9 @@ export interface ProjectionWorkerOptions {
    */
   minIntervalMs?: number
   /**
-   * While this says commands are waiting to be written (deadlines falling together), a pass waits,
-   * at most {@link MAX_DEFER_MS}: read models catch up after the burst instead of taking the
-   * process and the database from the commands it must answer.
+   * While this says commands are waiting to be written or deadlines are falling together, a pass
+   * (and each projection in it) waits, at most {@link MAX_DEFER_MS} in all: read models catch up
+   * after the burst instead of taking the process and the database from the commands it must answer.
    */
   backlog?: () => boolean
 }
@@ -157,11 +157,13 @@ export class ProjectionWorker {
         const wait = this.lastPassAt + (this.options.minIntervalMs ?? 0) - Date.now()
         if (wait > 0) await sleep(wait)
         const deferUntil = Date.now() + MAX_DEFER_MS
-        while (this.options.backlog?.() && Date.now() < deferUntil) await sleep(DEFER_POLL_MS)
+        await this.deferToBacklog(deferUntil)
         this.lastPassAt = Date.now()
         this.again = false
         blocked = false
-        for (const projection of this.all) {
+        for (const [i, projection] of this.all.entries()) {
+          // A burst can begin during a pass: the projections after the first wait for it too.
+          if (i > 0) await this.deferToBacklog(deferUntil)
           try {
             const started = performance.now()
             const pass = await projectToEnd(this.db, projection)
@@ -183,6 +185,11 @@ export class ProjectionWorker {
       }
     })().finally(() => (this.running = undefined))
     return this.running
+  }
+
+  /** Waits while the backlog lasts, until `until` at the latest. */
+  private async deferToBacklog(until: number): Promise<void> {
+    while (this.options.backlog?.() && Date.now() < until) await sleep(DEFER_POLL_MS)
   }
 
   /** Waits for the current pass to finish and drops a pending retry (shutdown). */

@@ -33,6 +33,9 @@ interface Due {
   timer: DueTimer
 }
 
+/** How long after its last firing ended the scheduler still counts as busy (see busy). */
+const FIRING_HOLD_MS = 50
+
 /**
  * Fires durable timers. The process that appended a room's facts arms them in memory for
  * accuracy; every process also polls due rows (SKIP LOCKED leases) as the backstop, so timers
@@ -46,6 +49,8 @@ export class TimerScheduler {
   /** Timers that fell due while maxFiring firings were under way, in the order their in-process timers ran out. */
   private readonly waiting: Due[] = []
   private firing = 0
+  /** When the last firing ended (performance.now()). */
+  private lastFiredAt = -Infinity
   private readonly maxFiring: number
   private poller?: NodeJS.Timeout
   private polling?: Promise<void>
@@ -86,6 +91,14 @@ export class TimerScheduler {
   /** Timers due and waiting for a firing to finish (see fire). */
   get waitingCount(): number {
     return this.waiting.length
+  }
+
+  /**
+   * Deadlines are falling: a firing is under way, or one ended within the last FIRING_HOLD_MS (the
+   * deadlines of a burst come a few ms apart at most). Read models wait meanwhile (see service.ts).
+   */
+  get busy(): boolean {
+    return this.firing > 0 || performance.now() - this.lastFiredAt < FIRING_HOLD_MS
   }
 
   /** Makes the room's in-process timers exactly `timers` (arming new ones, cancelling the rest). */
@@ -129,6 +142,7 @@ export class TimerScheduler {
     this.firing++
     void this.fireNow(roomId, timer).finally(() => {
       this.firing--
+      this.lastFiredAt = performance.now()
       const next = this.waiting.shift()
       if (next) this.fire(next.roomId, next.timer)
     })

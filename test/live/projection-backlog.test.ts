@@ -31,6 +31,21 @@ describe('ProjectionWorker and a backlog of commands', () => {
     await pass
   })
 
+  it('holds the next projection of a pass when a backlog begins during the pass', async () => {
+    const [first, second] = [emptyProjection(), emptyProjection()]
+    // No backlog when the pass begins; one from the next look on (a burst began meanwhile).
+    let looks = 0
+    let burst = true
+    const worker = new ProjectionWorker(db(), [first, second], quietLogger, { backlog: () => looks++ > 0 && burst })
+    const pass = worker.wake()
+    await sleep(300)
+    expect(await hasRun(first), 'the projection before the burst').to.equal(true)
+    expect(await hasRun(second), 'the projection after it began').to.equal(false)
+    burst = false
+    await waitFor(() => hasRun(second), 2_000, 'the second projection once the backlog cleared')
+    await pass
+  })
+
   it('runs a pass after a second at most, however long the backlog lasts', async () => {
     const projection = emptyProjection()
     const worker = new ProjectionWorker(db(), [projection], quietLogger, { backlog: () => true })

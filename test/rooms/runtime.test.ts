@@ -122,6 +122,25 @@ describe('room runtime on the database', () => {
     }
   })
 
+  it('counts as busy while a deadline fires and for a moment after, so read models wait for a burst', async () => {
+    const { roomId, runtime } = await openRoom([phase(1, 0.01)])
+    const scheduler = newScheduler(runtime, 60_000)
+    let busyWhileFiring: boolean | undefined
+    runtime.on('executed', ({ command }) => {
+      if (command.type === 'timerDue') busyWhileFiring = scheduler.busy
+    })
+    scheduler.start()
+    try {
+      await runtime.execute(roomId, { type: 'startTimer' })
+      expect(scheduler.busy, 'before the deadline').to.equal(false)
+      await waitFor(async () => busyWhileFiring !== undefined, 5_000, 'the deadline to fire')
+      expect(busyWhileFiring, 'during the firing').to.equal(true)
+      await waitFor(async () => !scheduler.busy, 1_000, 'the scheduler to be idle again')
+    } finally {
+      await scheduler.stop()
+    }
+  })
+
   it('keeps a paused room frozen across a restart', async () => {
     const { roomId, runtime } = await openRoom()
     await runtime.execute(roomId, { type: 'startTimer' })
