@@ -21,6 +21,7 @@ import {
 import { applyStored, dataOf, eventOf, roomStream } from './room-facts.schema'
 import { findRoomStatus } from './room.repository'
 import { GroupCommitter, type Announce } from './group-commit'
+import { LruMap } from './lru-map'
 import { findIdempotencyRecord, IDEMPOTENCY_KEY_CONSTRAINT, IDEMPOTENCY_TTL_HOURS, insertIdempotencyRecord, type IdempotencyRecord, type StoredAnswer } from './idempotency.repository'
 
 export interface LoadedRoom {
@@ -109,10 +110,11 @@ export interface ExecutedCommand {
 export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; executed: [ExecutedCommand] }> {
   /** Counters read by /metrics. */
   readonly stats = { conflicts: 0, exhausted: 0 }
-  private readonly cache = new Map<string, CachedRoom>()
+  private readonly cache: LruMap<string, CachedRoom>
   /** A room's owner never changes: once known, never read again (bounded like the cache). */
-  private readonly owners = new Map<string, string>()
-  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly owners: LruMap<string, string>
+  /** Kept while idle too, up to cacheSize rooms: see RoomQueue. */
+  private readonly queues = new Map<string, RoomQueue>()
   private readonly snapshotEvery: number
   private readonly retryForMs: number
   private readonly cacheSize: number
@@ -124,6 +126,8 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
     this.snapshotEvery = options.snapshotEvery ?? 100
     this.retryForMs = options.retryForMs ?? 5_000
     this.cacheSize = options.cacheSize ?? 10_000
+    this.cache = new LruMap(this.cacheSize)
+    this.owners = new LruMap(this.cacheSize)
     this.leaseGraceMs = options.leaseGraceMs ?? 2_000
     this.committer = new GroupCommitter({ db: options.db, logger: options.logger, node: options.node, leaseGraceMs: this.leaseGraceMs, writers: options.writers, announce: options.announce })
   }
@@ -151,18 +155,36 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
   }
 
   private enqueue<T extends { result?: CommandResult }>(roomId: string, command: RoomCommand, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(roomId) ?? Promise.resolve()
+    const queue = this.queueOf(roomId)
     const started = performance.now()
-    const run = previous.catch(() => undefined).then(work)
-    this.queues.set(roomId, run)
+    const run = queue.tail.catch(() => undefined).then(work)
+    queue.tail = run
+    queue.pending++
+    const settled = () => {
+      if (--queue.pending === 0) queue.tail = IDLE
+    }
     run.then(
-      (done) => this.executed(roomId, command, started, true, done.result),
-      () => this.executed(roomId, command, started, false),
+      (done) => {
+        settled()
+        this.executed(roomId, command, started, true, done.result)
+      },
+      () => {
+        settled()
+        this.executed(roomId, command, started, false)
+      },
     )
-    void run.finally(() => {
-      if (this.queues.get(roomId) === run) this.queues.delete(roomId)
-    }).catch(() => undefined)
     return run
+  }
+
+  private queueOf(roomId: string): RoomQueue {
+    const known = this.queues.get(roomId)
+    if (known) return known
+    if (this.queues.size >= this.cacheSize) {
+      for (const [room, queue] of this.queues) if (queue.pending === 0) this.queues.delete(room)
+    }
+    const queue = { tail: IDLE, pending: 0 }
+    this.queues.set(roomId, queue)
+    return queue
   }
 
   /** The room as of now: the cached snapshot brought up to date with the events appended since. */
@@ -327,16 +349,23 @@ export class RoomRuntime extends EventEmitter<{ appended: [AppendedEvent]; execu
   }
 
   private remember(roomId: string, room: CachedRoom): CachedRoom {
-    this.cache.delete(roomId)
     this.cache.set(roomId, room)
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!)
-    if (room.version > 0 && !this.owners.has(roomId)) {
-      this.owners.set(roomId, room.snapshot.context.owner_id)
-      if (this.owners.size > this.cacheSize) this.owners.delete(this.owners.keys().next().value!)
-    }
+    if (room.version > 0 && this.owners.get(roomId) === undefined) this.owners.set(roomId, room.snapshot.context.owner_id)
     return room
   }
 }
+
+/**
+ * A room's commands in this process, run one at a time: `tail` is the last one's promise. The
+ * entry stays while the room is idle (up to cacheSize rooms, then the idle ones go together)
+ * rather than come and go with each command: see LruMap on why.
+ */
+interface RoomQueue {
+  tail: Promise<unknown>
+  pending: number
+}
+
+const IDLE: Promise<unknown> = Promise.resolve()
 
 /** The outcome as it will be once written: the events' positions follow the expected version. */
 function pendingOutcome(loaded: LoadedRoom, facts: RoomFact[], snapshot: RoomSnapshot): CommandOutcome {

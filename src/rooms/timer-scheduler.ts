@@ -28,6 +28,15 @@ interface Armed {
   handle: NodeJS.Timeout
 }
 
+/**
+ * A room's in-process timers. The entry stays while the room has none armed (a pause), and the
+ * idle ones go together once they outnumber the armed timers, rather than each pause and resume
+ * deleting and adding an entry: see LruMap on why.
+ */
+type RoomTimers = Record<DueTimer['kind'], Armed | undefined>
+
+const KINDS = ['deadline', 'warning'] as const
+
 interface Due {
   roomId: string
   timer: DueTimer
@@ -45,7 +54,8 @@ const FIRING_HOLD_MS = 50
 export class TimerScheduler {
   /** Counters read by /metrics. */
   readonly stats = { armed: 0, fired: 0, stale: 0, failed: 0 }
-  private readonly armed = new Map<string, Armed>()
+  private readonly armed = new Map<string, RoomTimers>()
+  private armedTimers = 0
   /** Timers that fell due while maxFiring firings were under way, in the order their in-process timers ran out. */
   private readonly waiting: Due[] = []
   private firing = 0
@@ -76,7 +86,7 @@ export class TimerScheduler {
     this.stopped = true
     this.options.runtime.off('appended', this.onAppended)
     if (this.poller) clearInterval(this.poller)
-    for (const { handle } of this.armed.values()) clearTimeout(handle)
+    for (const room of this.armed.values()) for (const kind of KINDS) this.disarm(room, kind)
     this.armed.clear()
     // Timers still waiting for a firing slot: their rows are among this process's leases released below.
     this.waiting.length = 0
@@ -85,7 +95,7 @@ export class TimerScheduler {
   }
 
   get armedCount(): number {
-    return this.armed.size
+    return this.armedTimers
   }
 
   /** Timers due and waiting for a firing to finish (see fire). */
@@ -103,25 +113,46 @@ export class TimerScheduler {
 
   /** Makes the room's in-process timers exactly `timers` (arming new ones, cancelling the rest). */
   arm(roomId: string, timers: DueTimer[]): void {
-    for (const kind of ['deadline', 'warning'] as const) {
-      const key = `${roomId}\u0000${kind}`
+    const room = this.timersOf(roomId)
+    for (const kind of KINDS) {
       const wanted = timers.find((t) => t.kind === kind)
-      const current = this.armed.get(key)
-      if (current && current.dueAt === wanted?.due_at) continue
-      if (current) clearTimeout(current.handle)
-      this.armed.delete(key)
-      if (wanted && !this.stopped) this.armOne(key, roomId, wanted)
+      if (room[kind]?.dueAt === wanted?.due_at) continue
+      this.disarm(room, kind)
+      if (wanted && !this.stopped) this.armOne(room, roomId, wanted)
     }
   }
 
-  private armOne(key: string, roomId: string, timer: DueTimer): void {
+  private timersOf(roomId: string): RoomTimers {
+    const known = this.armed.get(roomId)
+    if (known) return known
+    if (this.armed.size >= 2 * this.armedTimers + 1_000) {
+      for (const [id, room] of this.armed) if (!room.deadline && !room.warning) this.armed.delete(id)
+    }
+    const room: RoomTimers = { deadline: undefined, warning: undefined }
+    this.armed.set(roomId, room)
+    return room
+  }
+
+  private armOne(room: RoomTimers, roomId: string, timer: DueTimer): void {
     const delay = Math.max(0, Date.parse(timer.due_at) - this.options.clock().getTime())
     this.stats.armed++
-    const handle = setTimeout(() => {
-      this.armed.delete(key)
-      this.fire(roomId, timer)
-    }, delay)
-    this.armed.set(key, { dueAt: timer.due_at, handle })
+    const armed: Armed = {
+      dueAt: timer.due_at,
+      handle: setTimeout(() => {
+        if (room[timer.kind] === armed) this.disarm(room, timer.kind)
+        this.fire(roomId, timer)
+      }, delay),
+    }
+    room[timer.kind] = armed
+    this.armedTimers++
+  }
+
+  private disarm(room: RoomTimers, kind: DueTimer['kind']): void {
+    const armed = room[kind]
+    if (!armed) return
+    clearTimeout(armed.handle)
+    room[kind] = undefined
+    this.armedTimers--
   }
 
   /**
@@ -183,12 +214,13 @@ export class TimerScheduler {
       try {
         const rows = await leaseDueTimers(db, runtime.node, horizonMs, leaseMs, 1_000)
         for (const row of rows) {
-          const key = `${row.room_id}\u0000${row.kind}`
+          if (this.stopped) break
+          const room = this.timersOf(row.room_id)
+          const kind = row.kind as DueTimer['kind']
           const dueAt = row.due_at.toISOString()
-          const existing = this.armed.get(key)
-          if (existing?.dueAt === dueAt || this.stopped) continue
-          if (existing) clearTimeout(existing.handle)
-          this.armOne(key, row.room_id, { kind: row.kind as DueTimer['kind'], sequence: row.sequence, due_at: dueAt })
+          if (room[kind]?.dueAt === dueAt) continue
+          this.disarm(room, kind)
+          this.armOne(room, row.room_id, { kind, sequence: row.sequence, due_at: dueAt })
         }
         await this.sweepKeys()
       } catch (err) {

@@ -141,6 +141,41 @@ describe('room runtime on the database', () => {
     }
   })
 
+  it('keeps exactly the timers the room needs armed in process through pause, resume and the end', async () => {
+    const user = await newUser('rt')
+    const roomId = newRoomId()
+    const runtime = newRuntime()
+    // Armed as start() arms them, without its poll: rooms of other tests must not count here.
+    const scheduler = newScheduler(runtime, 60_000)
+    runtime.on('appended', ({ roomId: id, timers }) => scheduler.arm(id, timers))
+    try {
+      await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 10), phase(2, 10)], 0.5))
+      const armed = [scheduler.armedCount]
+      for (const type of ['startTimer', 'pauseTimer', 'resumeTimer', 'pauseTimer', 'resumeTimer', 'skipPhase', 'endInterview'] as const) {
+        await runtime.execute(roomId, { type })
+        armed.push(scheduler.armedCount)
+      }
+      // A deadline and a warning while the clock runs, none while paused or once it has ended.
+      expect(armed).to.deep.equal([0, 2, 0, 2, 0, 2, 2, 0])
+    } finally {
+      await scheduler.stop()
+    }
+  })
+
+  it('serves more rooms than its cache holds, reading the ones it forgot from the store', async () => {
+    const user = await newUser('rt')
+    const runtime = newRuntime(undefined, { cacheSize: 2 })
+    const rooms = Array.from({ length: 5 }, () => newRoomId())
+    for (const roomId of rooms) await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 10)]))
+    const versions: number[] = []
+    for (const type of ['startTimer', 'pauseTimer', 'resumeTimer'] as const) {
+      for (const roomId of rooms) versions.push((await runtime.execute(roomId, { type })).version)
+    }
+    expect(versions).to.deep.equal([...rooms.map(() => 2), ...rooms.map(() => 3), ...rooms.map(() => 4)])
+    for (const roomId of rooms) expect((await stream(roomId)).map((e) => e.type)).to.deep.equal(['room_opened', 'phase_started', 'timer_paused', 'timer_resumed'])
+    expect(await runtime.ownerOf(rooms[0]!)).to.equal(user.id)
+  })
+
   it('keeps a paused room frozen across a restart', async () => {
     const { roomId, runtime } = await openRoom()
     await runtime.execute(roomId, { type: 'startTimer' })

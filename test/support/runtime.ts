@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createLogger } from '../../src/logger'
 import { systemClock } from '../../src/clock'
-import { RoomRuntime } from '../../src/rooms/room-runtime'
+import { RoomRuntime, type RoomRuntimeOptions } from '../../src/rooms/room-runtime'
 import { TimerScheduler, type TimerSchedulerOptions } from '../../src/rooms/timer-scheduler'
 import type { Phase, RoomCommand } from '../../machines/interview-room'
 import type { RoomWrite } from '../../src/rooms/room-writes.repository'
@@ -11,8 +11,8 @@ import { ctx } from './context'
 export const quietLogger = createLogger({ LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' })
 
 /** A runtime as a separate process would have it: its own cache, node id and (optionally) timers. */
-export function newRuntime(name = randomUUID().slice(0, 8)): RoomRuntime {
-  return new RoomRuntime({ db: ctx().database.db, clock: systemClock, logger: quietLogger, node: `test-${name}`, leaseGraceMs: 500 })
+export function newRuntime(name = randomUUID().slice(0, 8), options: Partial<RoomRuntimeOptions> = {}): RoomRuntime {
+  return new RoomRuntime({ db: ctx().database.db, clock: systemClock, logger: quietLogger, node: `test-${name}`, leaseGraceMs: 500, ...options })
 }
 
 export function newScheduler(runtime: RoomRuntime, pollMs = 100, options: Partial<TimerSchedulerOptions> = {}): TimerScheduler {
