@@ -30,8 +30,8 @@ interface Armed {
 
 /**
  * A room's in-process timers. The entry stays while the room has none armed (a pause), and the
- * idle ones go together once they outnumber the armed timers, rather than each pause and resume
- * deleting and adding an entry: see LruMap on why.
+ * idle ones go together once the map holds 1,000 rooms more than twice the armed timers (see
+ * timersOf), rather than each pause and resume deleting and adding an entry: see LruMap on why.
  */
 type RoomTimers = Record<DueTimer['kind'], Armed | undefined>
 
