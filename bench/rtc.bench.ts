@@ -14,11 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { sql } from 'kysely'
 import { rtcBenchConfig } from './lib-rtc-service'
 import { startService, type RunningService } from '../src/service'
+import { garbageCollector } from '../src/gc'
 import type { FromClients, ToClients } from './rtc-clients'
 import { benchUser, call } from './lib-api'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
@@ -29,8 +28,7 @@ const HOLD_S = envNumber('BENCH_DURATION', 10)
 const TARGET_PEERS = 50
 
 // A real collection before each memory reading, so the per-peer figure is not garbage-collector noise.
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
+const gc = (): void => garbageCollector()()
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)

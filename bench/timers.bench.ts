@@ -77,6 +77,8 @@ import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult } from 
 import { benchUser, bucketShares, call, histogramBuckets, metricValue, scrapeMetrics } from './lib-api'
 import { ClientPool } from './lib-sse-pool'
 import { machineCpu, postgresCpu, rerunUnderStartFlags, startService, threadCpu, type BenchProcess } from './lib-sse-process'
+import { youngCollection } from '../src/gc'
+import { watchCollections } from './lib-memory'
 
 const FULL = process.env.BENCH_FULL === '1'
 const BURST = process.argv.includes('--burst') || process.env.BENCH_TIMER_BURST === '1'
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
   const onPostgres = database.kind === 'postgres'
   const logger = createLogger({ LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' })
   const runtime = new RoomRuntime({ db: database.db, clock: systemClock, logger, node: `bench-${process.pid}`, writers: groupWriters(onPostgres) })
-  const scheduler = new TimerScheduler({ db: database.db, runtime, clock: systemClock, logger, pollMs: POLL_MS })
+  const scheduler = new TimerScheduler({ db: database.db, runtime, clock: systemClock, logger, pollMs: POLL_MS, collectYoung: youngCollection() })
   let stopping: Promise<void> | undefined
   const stopScheduler = () => (stopping ??= scheduler.stop())
   const phaseS = PHASE_MINUTES * 60
@@ -320,7 +322,7 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
   let standing: Date | undefined = new Date()
   const clock = () => standing ?? new Date()
   const runtime = new RoomRuntime({ db: database.db, clock, logger, node: `bench-${process.pid}`, writers: groupWriters(onPostgres) })
-  const scheduler = new TimerScheduler({ db: database.db, runtime, clock: systemClock, logger, pollMs: POLL_MS })
+  const scheduler = new TimerScheduler({ db: database.db, runtime, clock: systemClock, logger, pollMs: POLL_MS, collectYoung: youngCollection() })
   console.log(`burst: ${fmt(rooms)} rooms, ${describeCohort(cohort)}; deadlines within ${windowMs} ms, ${leadS.toFixed(1)} s after the first open; pool ${POOL_SIZE}, poll ${POLL_MS} ms`)
   try {
     const ownerId = await insertScratchUser(database.db, 'bench')
@@ -368,8 +370,10 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
     await sleep(windowStart - 500 - Date.now())
     const walBefore = onPostgres ? await walPosition(database.url) : 0
     const statsBefore = { ...runtime.committer.stats }
+    const collections = watchCollections()
     await allCommitted(measured, Math.max(...deadlines) + 60_000)
     const wal = onPostgres ? (await walPosition(database.url)) - walBefore : 0
+    collections.stop()
     const stats = runtime.committer.stats
     await scheduler.stop()
     if (measured.length < deadlines.length) problems.push(`only ${measured.length} of ${deadlines.length} measured deadlines committed`)
@@ -384,6 +388,7 @@ async function burst(rooms: number, windowMs: number): Promise<void> {
     console.log(line(`${label}due → recorded_at (events table)`, recorded))
     console.log(line(`${label}due → commit acknowledged`, acked))
     console.log(`group commit over the burst: ${fmt(stats.writes - statsBefore.writes)} commands in ${fmt(stats.batches - statsBefore.batches)} statements`)
+    console.log(collections.describe(windowStart))
     if (onPostgres) console.log(walLine(wal, deadlines.length))
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
     const met = onPostgres ? problems.length === 0 && acked.p99 <= target : null

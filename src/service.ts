@@ -19,6 +19,7 @@ import { createRoomService } from './rooms/room.service'
 import { RoomRuntime } from './rooms/room-runtime'
 import { POSTGRES_WRITERS } from './rooms/group-commit'
 import { TimerScheduler } from './rooms/timer-scheduler'
+import { youngCollection } from './gc'
 import { RoomStreamHub } from './rooms/room-stream'
 import { createRtcService } from './rtc/rtc.setup'
 import type { RtcService } from './rtc/rtc.service'
@@ -75,7 +76,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // SUBSCRIPTION_READ_INTERVAL_MS: the readers there read no more often.
   const onPostgres = database.kind === 'postgres'
   const runtime = new RoomRuntime({ db, clock, logger, node, snapshotEvery: config.SNAPSHOT_EVERY, writers: onPostgres ? POSTGRES_WRITERS : 1, announce: onPostgres ? { channel: EVENTS_CHANNEL, everyMs: config.SUBSCRIPTION_READ_INTERVAL_MS } : undefined })
-  const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS })
+  const timers = new TimerScheduler({ db, runtime, clock, logger, pollMs: config.TIMER_POLL_MS, collectYoung: youngCollection() })
   const plans = createPlanService({ db, clock, newId: uuid })
 
   // One log subscription per process feeds everything local: SSE fan-out and async projections.

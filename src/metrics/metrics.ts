@@ -97,6 +97,7 @@ export function createMetrics(sources: MetricSources) {
   counter('timers_armed_total', 'In-process timers armed', () => timers.stats.armed)
   counter('timers_fired_total', 'Timers fired', () => timers.stats.fired)
   counter('timers_stale_total', 'Timers fired after their room had moved on (no fact)', () => timers.stats.stale)
+  counter('timers_burst_collections_total', 'Young-generation collections run in the quiet before a burst of deadlines', () => timers.stats.collections)
   gauge('timers_armed', 'In-process timers armed now', () => timers.armedCount)
   gauge('timers_waiting', 'Timers due and waiting for a firing slot (deadlines that fell together)', () => timers.waitingCount)
   gauge('sse_clients', 'Open SSE streams on this process', () => hub.clientCount)

@@ -21,10 +21,14 @@ export interface TimerSchedulerOptions {
   keySweepMs?: number
   /** Firings under way at once; timers due beyond that wait their turn in order (see fire). */
   maxFiring?: number
+  /** Collects the young generation in the quiet before a burst of deadlines (see prepareForBurst); the service passes youngCollection. */
+  collectYoung?: () => void
 }
 
 interface Armed {
   dueAt: string
+  /** dueAt in epoch ms. */
+  dueMs: number
   handle: NodeJS.Timeout
 }
 
@@ -45,6 +49,9 @@ interface Due {
 /** How long after its last firing ended the scheduler still counts as busy (see busy). */
 const FIRING_HOLD_MS = 50
 
+/** How long before the first deadline of a burst its young collection runs (see prepareForBurst). */
+const COLLECT_LEAD_MS = 250
+
 /**
  * Fires durable timers. The process that appended a room's facts arms them in memory for
  * accuracy; every process also polls due rows (SKIP LOCKED leases) as the backstop, so timers
@@ -53,7 +60,7 @@ const FIRING_HOLD_MS = 50
  */
 export class TimerScheduler {
   /** Counters read by /metrics. */
-  readonly stats = { armed: 0, fired: 0, stale: 0, failed: 0 }
+  readonly stats = { armed: 0, fired: 0, stale: 0, failed: 0, collections: 0 }
   private readonly armed = new Map<string, RoomTimers>()
   private armedTimers = 0
   /** Timers that fell due while maxFiring firings were under way, in the order their in-process timers ran out. */
@@ -66,6 +73,9 @@ export class TimerScheduler {
   private polling?: Promise<void>
   private stopped = false
   private nextKeySweep = 0
+  /** A young collection set for the quiet before a burst, and when the last one ran (see prepareForBurst). */
+  private collection?: NodeJS.Timeout
+  private collectedAt = -Infinity
   private readonly onAppended = (event: AppendedEvent) => this.arm(event.roomId, event.timers)
 
   constructor(private readonly options: TimerSchedulerOptions) {
@@ -86,6 +96,8 @@ export class TimerScheduler {
     this.stopped = true
     this.options.runtime.off('appended', this.onAppended)
     if (this.poller) clearInterval(this.poller)
+    clearTimeout(this.collection)
+    this.collection = undefined
     for (const room of this.armed.values()) for (const kind of KINDS) this.disarm(room, kind)
     this.armed.clear()
     // Timers still waiting for a firing slot: their rows are among this process's leases released below.
@@ -134,10 +146,12 @@ export class TimerScheduler {
   }
 
   private armOne(room: RoomTimers, roomId: string, timer: DueTimer): void {
-    const delay = Math.max(0, Date.parse(timer.due_at) - this.options.clock().getTime())
+    const dueMs = Date.parse(timer.due_at)
+    const delay = Math.max(0, dueMs - this.options.clock().getTime())
     this.stats.armed++
     const armed: Armed = {
       dueAt: timer.due_at,
+      dueMs,
       handle: setTimeout(() => {
         if (room[timer.kind] === armed) this.disarm(room, timer.kind)
         this.fire(roomId, timer)
@@ -197,6 +211,40 @@ export class TimerScheduler {
     }
   }
 
+  /**
+   * Deadlines that fall together are known ahead: they are armed here. When at least `maxFiring` of
+   * them fall due within the horizon and none is firing, the young generation is collected
+   * COLLECT_LEAD_MS before the first, while the process is quiet. A burst of 1,000 firings
+   * allocates about 30 MB, and a young collection that falls in it copies every firing still under
+   * way and stops the event loop for 24–26 ms (bench:timers --burst, 2 cores), which every firing
+   * then waits for. Collected before, the burst starts with the whole young generation free. One
+   * collection per horizon at most; one set for a burst that has begun firing is dropped.
+   */
+  private prepareForBurst(horizonMs: number): void {
+    const collect = this.options.collectYoung
+    if (!collect || this.collection || this.busy || performance.now() - this.collectedAt < horizonMs) return
+    const now = this.options.clock().getTime()
+    let due = 0
+    let first = Infinity
+    for (const room of this.armed.values()) {
+      for (const kind of KINDS) {
+        const armed = room[kind]
+        if (!armed || armed.dueMs > now + horizonMs) continue
+        due++
+        first = Math.min(first, armed.dueMs)
+      }
+    }
+    if (due < this.maxFiring) return
+    this.collection = setTimeout(() => {
+      this.collection = undefined
+      if (this.busy || this.stopped) return
+      collect()
+      this.collectedAt = performance.now()
+      this.stats.collections++
+    }, Math.max(0, first - now - COLLECT_LEAD_MS))
+    this.collection.unref()
+  }
+
   /** Expired keys are already ignored by lookups; this only keeps the table small. */
   private async sweepKeys(): Promise<void> {
     if (Date.now() < this.nextKeySweep) return
@@ -222,6 +270,7 @@ export class TimerScheduler {
           this.disarm(room, kind)
           this.armOne(room, row.room_id, { kind, sequence: row.sequence, due_at: dueAt })
         }
+        this.prepareForBurst(horizonMs)
         await this.sweepKeys()
       } catch (err) {
         logger.warn({ err }, 'timer poll failed')
