@@ -496,6 +496,9 @@ async function burstSse(): Promise<void> {
     const statements = bucketShares(histogramBuckets(metricsAfter, statement), histogramBuckets(metricsBefore, statement))
     const commands = metricValue(metricsAfter, 'group_commit_writes_total') - metricValue(metricsBefore, 'group_commit_writes_total')
     console.log(`service's ${statement} over the burst (${fmt(statements.count)} statements, ${fmt(commands)} commands): ${sharesText(statements.shares)}`)
+    const collections = 'timers_burst_collections_total'
+    const collected = metricValue(metricsAfter, collections) - metricValue(metricsBefore, collections)
+    console.log(`service's ${collections}: ${fmt(metricValue(metricsAfter, collections))} (${collected === 1 ? 'one' : fmt(collected)} before the measured burst)`)
     for (const problem of problems) console.log(`PROBLEM: ${problem}`)
     const met = scratch ? problems.length === 0 && delays.p99 <= 150 : null
     console.log(`p99 deadline → received: ${delays.p99.toFixed(1)} ms — target ≤ 150 ms${met === null ? ' (not judged on the embedded database)' : `: ${met ? 'met' : 'NOT met'}`}`)
