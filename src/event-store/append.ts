@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/database'
 import { isUniqueViolation } from '../db/errors'
 import { PREPARE } from '../db/prepared'
-import { ConcurrencyError, type NewEvent, type StoredEvent } from './types'
+import { ConcurrencyError, storedEvent, type AppendedRow, type NewEvent, type StoredEvent } from './types'
 
 export interface AppendResult {
   nextVersion: number
@@ -28,17 +28,8 @@ export async function appendToStream(db: Kysely<Database>, streamId: string, exp
     throw error
   }
   if (rows.length !== events.length) throw new ConcurrencyError(streamId, expectedVersion)
-  const stored = rows
-    .sort((a, b) => a.stream_position - b.stream_position)
-    .map((row, i) => ({ ...row, stream_id: streamId, type: events[i]!.type, data: events[i]!.data, metadata: events[i]!.metadata ?? {} }))
+  const stored = rows.sort((a, b) => a.stream_position - b.stream_position).map((row, i) => storedEvent(streamId, row, events[i]!))
   return { nextVersion: expectedVersion + events.length, events: stored }
-}
-
-interface AppendedRow {
-  global_position: number
-  stream_position: number
-  transaction_id: string
-  recorded_at: Date
 }
 
 // Both statements are prepared: their text never changes, whatever the events. The version check

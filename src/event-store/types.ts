@@ -55,3 +55,31 @@ export class ConcurrencyError extends Error {
     this.name = 'ConcurrencyError'
   }
 }
+
+/** Where an appended event went, as the insert returned it. */
+export interface AppendedRow {
+  global_position: number
+  stream_position: number
+  transaction_id: string
+  recorded_at: Date
+}
+
+/**
+ * `event` as stored at `row`, built field by field rather than as `{ ...row, type, … }`. A copy
+ * by spread of a row pg made kept the objects it pointed to alive through young collections: in
+ * one process, 32 rooms pausing and resuming through the group commit (the write itself
+ * replaced by a timer), 1.7 MB was promoted per young collection with the spread against 0.4 MB
+ * without, and each collection paused 8–10 ms against 4.
+ */
+export function storedEvent(streamId: string, row: AppendedRow, event: NewEvent): StoredEvent {
+  return {
+    global_position: row.global_position,
+    stream_id: streamId,
+    stream_position: row.stream_position,
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata ?? {},
+    transaction_id: row.transaction_id,
+    recorded_at: row.recorded_at,
+  }
+}

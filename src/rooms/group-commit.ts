@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Db } from '../db/database'
-import { ConcurrencyError, type StoredEvent } from '../event-store'
+import { ConcurrencyError, storedEvent, type StoredEvent } from '../event-store'
 import { notify } from '../event-store/notifier'
 import type { Logger } from '../logger'
 import { writeRoomBatch, type RoomWrite, type WrittenRow } from './room-writes.repository'
@@ -219,7 +219,7 @@ export class GroupCommitter extends EventEmitter<{ written: [WrittenStatement] }
           reject(new Error(`stream ${write.streamId}: ${rows.length} of ${write.events.length} events written`))
           continue
         }
-        resolve(rows.map((row, i) => ({ ...row, type: write.events[i]!.type, data: write.events[i]!.data, metadata: write.events[i]!.metadata ?? {} })))
+        resolve(rows.map((row, i) => storedEvent(write.streamId, row, write.events[i]!)))
       }
     }
   }
