@@ -141,35 +141,36 @@ describe('room runtime on the database', () => {
     }
   })
 
-  it('collects the young generation once in the quiet before deadlines that fall together, not for a few', async () => {
+  it('collects the young generation once in the quiet before deadlines that fall together, not for a few or too many', async () => {
     const user = await newUser('rt')
-    // Five deadlines against maxFiring 4 make a burst; three against 100 do not.
-    const watch = (rooms: number, maxFiring: number) => {
+    // Five deadlines against maxFiring 4 make a burst; three against 100 do not; five against a cap of 4 are too many.
+    const watch = (rooms: number, maxFiring: number, collectBurstsUpTo?: number) => {
       const runtime = newRuntime()
       const seen: string[] = []
-      const scheduler = newScheduler(runtime, 200, { maxFiring, collectYoung: () => seen.push(scheduler.busy ? 'collected while busy' : 'collected') })
+      const scheduler = newScheduler(runtime, 200, { maxFiring, collectBurstsUpTo, collectYoung: () => seen.push(scheduler.busy ? 'collected while busy' : 'collected') })
       runtime.on('executed', ({ command, ok }) => command.type === 'timerDue' && ok && seen.push('fired'))
       return { runtime, scheduler, seen, rooms: Array.from({ length: rooms }, () => newRoomId()) }
     }
     const burst = watch(5, 4)
     const few = watch(3, 100)
-    burst.scheduler.start()
-    few.scheduler.start()
+    const many = watch(5, 2, 4)
+    const all = [burst, few, many]
+    for (const { scheduler } of all) scheduler.start()
     try {
-      for (const { runtime, rooms } of [burst, few]) {
+      for (const { runtime, rooms } of all) {
         for (const roomId of rooms) await runtime.execute(roomId, openCommand(roomId, user.id, [phase(1, 0.03)]))
       }
       // Started together: deadlines within a few ms of each other, 1.8 s ahead (polls look 0.5 s ahead).
-      await Promise.all([burst, few].flatMap(({ runtime, rooms }) => rooms.map((roomId) => runtime.execute(roomId, { type: 'startTimer' }))))
-      await waitFor(async () => burst.seen.length + few.seen.length >= 9, 8_000, 'the eight deadlines to fire')
+      await Promise.all(all.flatMap(({ runtime, rooms }) => rooms.map((roomId) => runtime.execute(roomId, { type: 'startTimer' }))))
+      await waitFor(async () => all.every(({ seen, rooms }) => seen.filter((s) => s === 'fired').length === rooms.length), 8_000, 'the thirteen deadlines to fire')
       await sleep(600)
       expect(burst.seen).to.deep.equal(['collected', 'fired', 'fired', 'fired', 'fired', 'fired'])
       expect(burst.scheduler.stats.collections).to.equal(1)
       expect(few.seen).to.deep.equal(['fired', 'fired', 'fired'])
-      expect(few.scheduler.stats.collections).to.equal(0)
+      expect(many.seen).to.deep.equal(['fired', 'fired', 'fired', 'fired', 'fired'])
+      expect(few.scheduler.stats.collections + many.scheduler.stats.collections).to.equal(0)
     } finally {
-      await burst.scheduler.stop()
-      await few.scheduler.stop()
+      for (const { scheduler } of all) await scheduler.stop()
     }
   })
 
