@@ -17,9 +17,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import { rtcBenchConfig } from './lib-rtc-service'
 import { startService, type RunningService } from '../src/service'
-import { garbageCollector } from '../src/gc'
 import type { FromClients, ToClients } from './rtc-clients'
 import { benchUser, call } from './lib-api'
+import { gc } from './lib-memory'
 import { benchDatabaseUrl, createScratchDatabase, envNumber, printResult, redactUrl } from './support'
 
 const PEERS = Math.round(envNumber('BENCH_RTC_PEERS', 60))
@@ -27,8 +27,6 @@ const SAMPLES = Math.min(PEERS, Math.round(envNumber('BENCH_RTC_SAMPLES', 20)))
 const HOLD_S = envNumber('BENCH_DURATION', 10)
 const TARGET_PEERS = 50
 
-// A real collection before each memory reading, so the per-peer figure is not garbage-collector noise.
-const gc = (): void => garbageCollector()()
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -67,6 +65,7 @@ async function main(): Promise<void> {
   const clients = clientsProcess()
   try {
     const { token, rooms } = await seed(service)
+    // A real collection before each memory reading, so the per-peer figure is not garbage-collector noise.
     gc()
     const before = process.memoryUsage()
 

@@ -23,7 +23,7 @@ export interface TimerSchedulerOptions {
   maxFiring?: number
   /** Collects the young generation in the quiet before a burst of deadlines (see prepareForBurst); the service passes youngCollection. */
   collectYoung?: () => void
-  /** The most deadlines due within the horizon that still get that collection (see prepareForBurst). */
+  /** The most deadlines due within a horizon of the next one that still get that collection (see prepareForBurst). */
   collectBurstsUpTo?: number
 }
 
